@@ -1,0 +1,81 @@
+# atflrec: build, test, benchmark and reproduce.
+#
+#   make test        install what is missing, build (release), run every test
+#   make reproduce   everything from a fresh clone (see README)
+#   make bench       speed, side by side with the reference implementations
+#   make fixtures    regenerate the golden fixtures from the reference implementations
+#
+# Area-specific rules live in make/*.mk (included below); they extend the variables here.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+SWIFT ?= swift
+PIP := $(PYTHON) -m pip --disable-pip-version-check
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CACHE := .cache
+
+# Release builds target the CPU's vector units when it has AVX2 and FMA (all machines of this
+# project's kind do): without it, Swift's SIMD fused multiply-add compiles to slow libm calls.
+# It is passed on the command line, not as unsafeFlags in Package.swift. Results are
+# deterministic per machine kind; a CPU without FMA rounds differently in the last bits.
+CPU_FLAGS := $(shell grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
+RELEASE := -c release $(CPU_FLAGS)
+BIN := .build/release
+
+# OpenBLAS starts one thread per core unless told otherwise; tests run in parallel, so each
+# BLAS call there uses one thread. Benchmarks and experiments set their own counts.
+TEST_ENV := OPENBLAS_NUM_THREADS=1
+
+APT_PACKAGES := pkg-config libopenblas-dev libfftw3-dev libsndfile1-dev libhdf5-dev libsamplerate0-dev
+PIP_REQUIREMENTS := requirements/ci.txt
+# Fragments add prerequisites (fetched weights, data) and benchmark steps to these.
+TEST_PREREQUISITES :=
+BENCH_STEPS :=
+
+include $(sort $(wildcard make/*.mk))
+
+.PHONY: help deps deps-fixtures build test bench reproduce clean
+
+help:
+	@sed -n '3,8p' Makefile
+
+# Idempotent and quiet when everything is present: only missing packages are installed.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@$(PYTHON) tools/requirements_met.py $(PIP_REQUIREMENTS) || \
+	  $(PIP) install -q --root-user-action=ignore -r $(PIP_REQUIREMENTS)
+
+deps-fixtures: deps
+	@$(PYTHON) tools/requirements_met.py requirements/fixtures.txt || \
+	  $(PIP) install -q --root-user-action=ignore -r requirements/fixtures.txt
+
+build: deps
+	$(SWIFT) build $(RELEASE)
+
+test: deps $(TEST_PREREQUISITES)
+	$(TEST_ENV) $(SWIFT) test $(RELEASE) -Xswiftc -enable-testing
+
+bench: deps-fixtures
+	$(SWIFT) build $(RELEASE) --product atflrec-bench
+	$(BIN)/atflrec-bench
+	@for step in $(BENCH_STEPS); do $(MAKE) --no-print-directory $$step; done
+
+# Until the experiments of the paper exist, reproduce builds everything and runs the test
+# suite end to end; it will run `make paper` once that target lands.
+reproduce: build test
+	@echo "make reproduce: built and tested; the paper's tables arrive with 'make paper'."
+
+clean:
+	rm -rf .build

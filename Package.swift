@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+// atflrec: a Swift replication of ATFLRec (audio-text fusion + LoRA recommender).
+//
+// Layers, lowest first; a target only imports targets above it in this list:
+//   native bindings  CBLAS, CFFTW, CSndfile, CSampleRate, CHDF5   (system libraries, shims)
+//   foundations      SeededRandom, HDF5Storage
+//   tensors          TensorCore -> Autograd -> NeuralLayers, Optimizers
+//   modalities       AudioFeatures (FBank), TextModels (tokenizers, BERT/RoBERTa, LoRA)
+//   data, metrics    RecData, Evaluation
+//   models           ATFLRecModel, Baselines
+//   experiments      Experiments (configs, training, checkpoints, paper tables)
+//   executables      atflrec (CLI), atflrec-bench (benchmarks)
+import PackageDescription
+
+// MARK: - Native libraries (Debian packages installed by `make deps`)
+
+let nativeTargets: [Target] = [
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+    .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+    .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+]
+
+// MARK: - Library targets
+
+let libraryTargets: [Target] = [
+    .target(name: "SeededRandom"),
+    .target(name: "HDF5Storage", dependencies: ["CHDF5"]),
+    .target(name: "TensorCore", dependencies: ["CBLAS", "SeededRandom"]),
+    .target(name: "Autograd", dependencies: ["TensorCore", "SeededRandom"]),
+    .target(name: "NeuralLayers", dependencies: ["Autograd", "TensorCore", "SeededRandom"]),
+    .target(name: "Optimizers", dependencies: ["Autograd", "TensorCore"]),
+    .target(name: "AudioFeatures", dependencies: ["CSndfile", "CSampleRate", "CFFTW", "SeededRandom", "HDF5Storage"]),
+    .target(name: "TextModels", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom", "HDF5Storage"]),
+    .target(name: "RecData", dependencies: ["SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage"]),
+    .target(name: "Evaluation"),
+    .target(name: "ATFLRecModel", dependencies: ["NeuralLayers", "TextModels", "Autograd", "TensorCore", "SeededRandom"]),
+    .target(name: "Baselines", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom"]),
+    .target(name: "Experiments", dependencies: [
+        "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
+        "TextModels", "HDF5Storage", "SeededRandom",
+    ]),
+]
+
+// MARK: - Executables
+
+let executableTargets: [Target] = [
+    .executableTarget(name: "atflrec", dependencies: [
+        "Experiments", "RecData", "AudioFeatures", "TextModels", "HDF5Storage",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+    .executableTarget(name: "atflrec-bench", dependencies: [
+        "TensorCore", "Autograd", "NeuralLayers", "Optimizers", "AudioFeatures", "TextModels", "CBLAS",
+    ]),
+]
+
+// MARK: - Tests (one target per library; TestSupport holds the shared assertion helpers)
+
+let testTargets: [Target] = [
+    .target(name: "TestSupport", dependencies: ["HDF5Storage"], path: "Tests/TestSupport"),
+    .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom", "TestSupport"]),
+    .testTarget(name: "HDF5StorageTests", dependencies: ["HDF5Storage", "TestSupport"]),
+    .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "NeuralLayers", "TestSupport"]),
+    .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autograd", "TestSupport"]),
+    .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "TestSupport"]),
+    .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Optimizers", "TestSupport"]),
+    .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+    .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
+    .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+]
+
+let package = Package(
+    name: "atflrec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "atflrec", targets: ["atflrec"]),
+        .library(name: "ATFLRec", targets: ["Experiments"]),
+    ],
+    dependencies: [
+        // Pinned by exact version (the offline mirror of this machine kind carries 1.8.2).
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: nativeTargets + libraryTargets + executableTargets + testTargets,
+    swiftLanguageModes: [.v5]
+)

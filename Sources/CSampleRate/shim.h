@@ -1,0 +1,2 @@
+// libsamplerate (Secret Rabbit Code): band-limited sample-rate conversion.
+#include <samplerate.h>

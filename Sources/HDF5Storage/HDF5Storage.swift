@@ -1,0 +1,1 @@
+// HDF5Storage: see Package.swift for this target's place in the layers.

@@ -1,0 +1,1 @@
+print("atflrec-bench: no benchmarks yet")
