@@ -35,10 +35,11 @@ PIP_REQUIREMENTS := requirements/ci.txt
 # Fragments add prerequisites (fetched weights, data) and benchmark steps to these.
 TEST_PREREQUISITES :=
 BENCH_STEPS :=
+FIXTURE_STEPS :=
 
 include $(sort $(wildcard make/*.mk))
 
-.PHONY: help deps deps-fixtures build test bench reproduce clean
+.PHONY: help deps deps-fixtures build test bench fixtures reproduce clean
 
 help:
 	@sed -n '3,8p' Makefile
@@ -71,6 +72,12 @@ bench: deps-fixtures
 	$(SWIFT) build $(RELEASE) --product atflrec-bench
 	$(BIN)/atflrec-bench
 	@for step in $(BENCH_STEPS); do $(MAKE) --no-print-directory $$step; done
+
+# Regenerates every committed golden fixture from the pinned reference implementations.
+fixtures: deps-fixtures
+	$(PYTHON) Tests/Fixtures/random/make_random_golden.py > Tests/Fixtures/random/golden.json.tmp
+	mv Tests/Fixtures/random/golden.json.tmp Tests/Fixtures/random/golden.json
+	@for step in $(FIXTURE_STEPS); do $(MAKE) --no-print-directory $$step; done
 
 # Until the experiments of the paper exist, reproduce builds everything and runs the test
 # suite end to end; it will run `make paper` once that target lands.

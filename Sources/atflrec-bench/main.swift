@@ -1,1 +1,23 @@
-print("atflrec-bench: no benchmarks yet")
+// atflrec-bench: speed measurements, printed as a table. `make bench` runs this binary and then
+// the reference implementations' scripts on the same machine, so ratios are taken in one run.
+// Each benchmark lives in its own file and registers itself in `allBenchmarks` below.
+// Usage: atflrec-bench [NAME ...]   (no names: run all)
+import Foundation
+
+struct Benchmark {
+    let name: String
+    let run: () throws -> Void
+}
+
+let allBenchmarks: [Benchmark] = [
+]
+
+let wanted = Set(CommandLine.arguments.dropFirst())
+for benchmark in allBenchmarks where wanted.isEmpty || wanted.contains(benchmark.name) {
+    do {
+        try benchmark.run()
+    } catch {
+        FileHandle.standardError.write(Data("atflrec-bench: \(benchmark.name): \(error)\n".utf8))
+        exit(1)
+    }
+}
