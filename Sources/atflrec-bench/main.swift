@@ -10,6 +10,7 @@ struct Benchmark {
 }
 
 let allBenchmarks: [Benchmark] = [
+    fbankBenchmark,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
