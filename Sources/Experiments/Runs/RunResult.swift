@@ -20,6 +20,10 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var trainSamplesPerSecond: Double
     /// Few-shot training samples by id, so every model of a comparison provably saw the same K.
     public var trainSampleIDs: [Int]
+    /// Per evaluation (once per epoch): mean training loss since the previous one and
+    /// validation AUC, for the training-curve figures.
+    public var trainLossCurve: [Double] = []
+    public var validationAUCCurve: [Double] = []
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,
