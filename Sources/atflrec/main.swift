@@ -4,7 +4,10 @@ struct ATFLRec: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atflrec",
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
-        subcommands: [])
+        subcommands: [
+            FBankCommand.self,
+            FBankCacheCommand.self,
+        ])
 }
 
 ATFLRec.main()
