@@ -69,7 +69,8 @@ public enum AudioFrontEnd {
     }
 
     /// Features of `path`, computed with `fbank` (whose options must equal `options.fbank`).
-    /// Dither, when on, draws from SeedBook(seed: options.ditherSeed).stream(.dither, path-independent `ditherKey`).
+    /// Dither, when on, draws from SeedBook(seed: options.ditherSeed).stream(.dither, ditherKey), so
+    /// an item's features do not depend on which thread or in which order it was computed.
     public static func features(path: String, options: AudioFrontEndOptions, fbank: FBank,
                                 ditherKey: String = "") throws -> FBankFeatures {
         let samples = try loadSamples(path: path, options: options)

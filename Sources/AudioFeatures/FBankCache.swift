@@ -32,8 +32,15 @@ public struct FBankCacheItem: Sendable {
 
 /// What a build did.
 public struct FBankCacheReport: Sendable, Equatable {
+    /// Items computed in this run.
     public var computed = 0
+    /// Items taken from an earlier run (same options, same source SHA-256).
     public var reused = 0
+
+    public init(computed: Int = 0, reused: Int = 0) {
+        self.computed = computed
+        self.reused = reused
+    }
 }
 
 public enum FBankCache {
@@ -47,7 +54,6 @@ public enum FBankCache {
         try options.validate()
         try checkIDs(items, output: output)
         let partsDir = output + ".parts"
-        try FileManager.default.createDirectory(atPath: partsDir, withIntermediateDirectories: true)
         let optionsText = options.canonicalText
         var known = try existingEntries(output: output, partsDir: partsDir, optionsText: optionsText)
         var report = FBankCacheReport()
@@ -71,12 +77,13 @@ public enum FBankCache {
         }
         bar.advance(by: report.reused)
 
-        var nextPart = (try FileManager.default.contentsOfDirectory(atPath: partsDir)).count
+        var nextPart = ((try? FileManager.default.contentsOfDirectory(atPath: partsDir)) ?? []).count
         let banks = try (0..<max(1, workers)).map { _ in try FBank(options: options.fbank) }
         var start = 0
         while start < todo.count {
             let shard = Array(todo[start..<min(start + shardSize, todo.count)])
             let results = try computeShard(shard.map { items[$0.index] }, options: options, banks: banks, bar: bar)
+            try FileManager.default.createDirectory(atPath: partsDir, withIntermediateDirectories: true)
             let partPath = partsDir + String(format: "/part-%05d.h5", nextPart)
             let writer = try HDF5Writer(path: partPath)
             try writer.setAttribute("format_version", .int(FBankFile.formatVersion))
@@ -124,7 +131,7 @@ public enum FBankCache {
         -> [String: (file: String, sha: String)] {
         var files: [String] = []
         if FileManager.default.fileExists(atPath: output) { files.append(output) }
-        files += try FileManager.default.contentsOfDirectory(atPath: partsDir)
+        files += ((try? FileManager.default.contentsOfDirectory(atPath: partsDir)) ?? [])
             .filter { $0.hasPrefix("part-") && $0.hasSuffix(".h5") }.sorted().map { partsDir + "/" + $0 }
         var known: [String: (file: String, sha: String)] = [:]
         for file in files {
