@@ -15,13 +15,14 @@ bench-fbank-knf:
 	$(PYTHON) Tests/Fixtures/audio/bench_kaldi_native_fbank.py $(CACHE)/bench/fbank_swift.json
 
 # torchaudio's Kaldi-compatible FBank is pure Python; the wheel's native libraries are built for
-# torch 2.11 and are not unpacked (they are not used by torchaudio.compliance.kaldi).
+# torch 2.11 and are deleted after unpacking (torchaudio.compliance.kaldi does not use them).
 $(TORCHAUDIO_DIR)/torchaudio/compliance/kaldi.py:
 	mkdir -p $(CACHE)/wheels
 	$(PIP) download --no-deps torchaudio==2.11.0 -d $(CACHE)/wheels -q
 	echo "$(TORCHAUDIO_SHA256)  $(CACHE)/wheels/$(TORCHAUDIO_WHEEL)" | sha256sum -c -
 	rm -rf $(TORCHAUDIO_DIR).tmp && mkdir -p $(TORCHAUDIO_DIR).tmp
-	cd $(TORCHAUDIO_DIR).tmp && unzip -q ../wheels/$(TORCHAUDIO_WHEEL) -x 'torchaudio/lib/*'
+	$(PYTHON) -m zipfile -e $(CACHE)/wheels/$(TORCHAUDIO_WHEEL) $(TORCHAUDIO_DIR).tmp
+	rm -f $(TORCHAUDIO_DIR).tmp/torchaudio/lib/*.so
 	rm -rf $(TORCHAUDIO_DIR) && mv $(TORCHAUDIO_DIR).tmp $(TORCHAUDIO_DIR)
 
 # The CC0 clip is committed; --remake-clip (needs Debian sonic-pi-samples) cuts it again.
