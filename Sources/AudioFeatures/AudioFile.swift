@@ -100,15 +100,37 @@ public enum AudioFile {
         return nil
     }
 
+    /// Containers and encodings `write` can produce (all are read back through libsndfile).
+    public enum WriteFormat: Sendable, CaseIterable {
+        case wavPCM16, wavFloat32, flac16, oggVorbis
+
+        var sndfileFormat: Int32 {
+            switch self {
+            case .wavPCM16: return Int32(SF_FORMAT_WAV) | Int32(SF_FORMAT_PCM_16)
+            case .wavFloat32: return Int32(SF_FORMAT_WAV) | Int32(SF_FORMAT_FLOAT)
+            case .flac16: return Int32(SF_FORMAT_FLAC) | Int32(SF_FORMAT_PCM_16)
+            case .oggVorbis: return Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_VORBIS)
+            }
+        }
+    }
+
     /// Writes interleaved float samples [frames, channels] as a WAV file (16-bit PCM or 32-bit
     /// float), through a temporary file renamed into place. For tests and surrogate audio.
     public static func writeWAV(path: String, interleaved: [Float], channels: Int, sampleRate: Int,
                                 float32: Bool = false) throws {
+        try write(path: path, interleaved: interleaved, channels: channels, sampleRate: sampleRate,
+                  format: float32 ? .wavFloat32 : .wavPCM16)
+    }
+
+    /// Writes interleaved float samples [frames, channels] in `format`, through a temporary file
+    /// renamed into place.
+    public static func write(path: String, interleaved: [Float], channels: Int, sampleRate: Int,
+                             format: WriteFormat) throws {
         let tmp = path + ".tmp-\(getpid())"
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
-        info.format = Int32(SF_FORMAT_WAV) | Int32(float32 ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16)
+        info.format = format.sndfileFormat
         guard let file = sf_open(tmp, Int32(SFM_WRITE), &info) else {
             throw FBankError.badInput(path, "cannot write (libsndfile: \(String(cString: sf_strerror(nil))))")
         }

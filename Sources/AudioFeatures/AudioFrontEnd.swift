@@ -37,7 +37,7 @@ public struct AudioFrontEndOptions: Codable, Sendable, Equatable {
 
     /// Canonical one-line text of every option (stored with caches; a change forces recomputation).
     public var canonicalText: String {
-        fbank.canonicalText + ";max_seconds=\(maxSeconds.map { "\($0)" } ?? "none");resample_quality=\(resampleQuality);dither_seed=\(ditherSeed)"
+        fbank.canonicalText + ";max_seconds=\(maxSeconds.map { "\($0)" } ?? "none");resample_quality=\(resampleQuality.rawValue);dither_seed=\(ditherSeed)"
     }
 }
 

@@ -59,20 +59,23 @@ public enum FBankCache {
         var report = FBankCacheReport()
         let bar = ProgressBar(total: items.count, enabled: progress)
 
-        // Hash every source and keep what is already computed with the same options and source.
-        var todo: [(index: Int, sha: String)] = []
-        for (i, item) in items.enumerated() {
-            let sha: String
-            switch item.source {
+        // Hash every source (in parallel: SHA-256 of a 30 s clip costs about as much as its FBank)
+        // and keep what is already computed with the same options and source.
+        let hashes: [String] = try parallelMap(items.count, workers: max(1, workers)) { i, _ in
+            switch items[i].source {
             case let .file(path):
                 _ = try AudioFile.header(path: path)  // one clear line for a missing or non-audio file
-                sha = try FBankFile.sha256(path: path)
-            case let .samples(x): sha = FBankFile.sha256(samples: x)
+                return try FBankFile.sha256(path: path)
+            case let .samples(x):
+                return FBankFile.sha256(samples: x)
             }
-            if let entry = known[item.id], entry.sha == sha {
+        }
+        var todo: [(index: Int, sha: String)] = []
+        for (i, item) in items.enumerated() {
+            if let entry = known[item.id], entry.sha == hashes[i] {
                 report.reused += 1
             } else {
-                todo.append((i, sha))
+                todo.append((i, hashes[i]))
             }
         }
         bar.advance(by: report.reused)
@@ -151,42 +154,50 @@ public enum FBankCache {
     /// Features of the shard's items, computed by `banks.count` threads.
     private static func computeShard(_ items: [FBankCacheItem], options: AudioFrontEndOptions, banks: [FBank],
                                      bar: ProgressBar) throws -> [FBankFeatures] {
+        try parallelMap(items.count, workers: banks.count) { i, w in
+            let item = items[i]
+            let f: FBankFeatures
+            switch item.source {
+            case let .file(path):
+                f = try AudioFrontEnd.features(path: path, options: options, fbank: banks[w], ditherKey: item.id)
+            case let .samples(x):
+                f = try AudioFrontEnd.features(samples: x, options: options, fbank: banks[w], ditherKey: item.id)
+                guard f.numFrames > 0 else { throw FBankError.badInput("item \(item.id)", "\(x.count) samples give no frame") }
+            }
+            bar.advance(by: 1)
+            return f
+        }
+    }
+
+    /// body(i, worker) for i in 0..<count on `workers` threads, results in index order. Workers
+    /// take indices from a shared counter; after a failure no new index starts, and the error of
+    /// the lowest failing index is thrown, so the reported error does not depend on timing.
+    static func parallelMap<T>(_ count: Int, workers: Int, _ body: (Int, Int) throws -> T) throws -> [T] {
         let lock = NSLock()
-        var results = [FBankFeatures?](repeating: nil, count: items.count)
-        var firstError: Error?
+        var results = [T?](repeating: nil, count: count)
+        var errors: [(Int, Error)] = []
         var next = 0
-        DispatchQueue.concurrentPerform(iterations: banks.count) { w in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { w in
             while true {
                 lock.lock()
                 let i = next
                 next += 1
-                let stop = firstError != nil
+                let stop = !errors.isEmpty
                 lock.unlock()
-                if i >= items.count || stop { return }
-                let item = items[i]
+                if i >= count || stop { return }
                 do {
-                    let f: FBankFeatures
-                    switch item.source {
-                    case let .file(path):
-                        f = try AudioFrontEnd.features(path: path, options: options, fbank: banks[w], ditherKey: item.id)
-                    case let .samples(x):
-                        f = try AudioFrontEnd.features(samples: x, options: options, fbank: banks[w], ditherKey: item.id)
-                        guard f.numFrames > 0 else {
-                            throw FBankError.badInput("item \(item.id)", "\(x.count) samples give no frame")
-                        }
-                    }
+                    let r = try body(i, w)
                     lock.lock()
-                    results[i] = f
+                    results[i] = r
                     lock.unlock()
-                    bar.advance(by: 1)
                 } catch {
                     lock.lock()
-                    if firstError == nil { firstError = error }
+                    errors.append((i, error))
                     lock.unlock()
                 }
             }
         }
-        if let firstError { throw firstError }
+        if let first = errors.min(by: { $0.0 < $1.0 }) { throw first.1 }
         return results.map { $0! }
     }
 

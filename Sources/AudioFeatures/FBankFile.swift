@@ -26,7 +26,7 @@ public enum FBankFile {
             ("use_log_fbank", b(f.useLogFbank)), ("use_power", b(f.usePower)),
             ("input_scale", .string(f.inputScale.rawValue)),
             ("max_seconds", .double(options.maxSeconds ?? 0)),
-            ("resample_quality", .string("\(options.resampleQuality)")),
+            ("resample_quality", .string(options.resampleQuality.rawValue)),
             ("dither_seed", .int(Int64(bitPattern: options.ditherSeed))),
             ("options_text", .string(options.canonicalText)),
         ]

@@ -4,9 +4,19 @@ import CSampleRate
 import Foundation
 
 public enum Resampler {
-    /// libsamplerate's converters (SRC_SINC_BEST_QUALITY = 0 ... SRC_LINEAR = 4).
-    public enum Quality: Int32, Sendable, Codable, CaseIterable {
-        case sincBest = 0, sincMedium = 1, sincFastest = 2
+    /// libsamplerate's band-limited converters (passband: best 97%, medium 90%, fastest 80% of
+    /// the lower Nyquist frequency).
+    public enum Quality: String, Sendable, Codable, CaseIterable {
+        case sincBest = "sinc-best", sincMedium = "sinc-medium", sincFastest = "sinc-fastest"
+
+        /// SRC_SINC_BEST_QUALITY = 0, SRC_SINC_MEDIUM_QUALITY = 1, SRC_SINC_FASTEST = 2.
+        var converter: Int32 {
+            switch self {
+            case .sincBest: return 0
+            case .sincMedium: return 1
+            case .sincFastest: return 2
+            }
+        }
     }
 
     /// `samples` at `from` Hz converted to `to` Hz (mono). The output holds what libsamplerate
@@ -31,7 +41,7 @@ public enum Resampler {
                 data.output_frames = capacity
                 data.end_of_input = 1
                 data.src_ratio = ratio
-                let status = src_simple(&data, quality.rawValue, 1)
+                let status = src_simple(&data, quality.converter, 1)
                 generated = data.output_frames_gen
                 return status
             }

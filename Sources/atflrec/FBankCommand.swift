@@ -7,6 +7,7 @@ import Foundation
 
 extension WindowType: ExpressibleByArgument {}
 extension InputScale: ExpressibleByArgument {}
+extension Resampler.Quality: ExpressibleByArgument {}
 
 /// FBank and front-end options, Kaldi names and defaults (see AudioFeatures/FBankOptions.swift).
 struct FBankArguments: ParsableArguments {
@@ -50,6 +51,8 @@ struct FBankArguments: ParsableArguments {
     var sampleFrequency: Float = 16000
     @Option(help: "Keep the first this many seconds (the paper: 30); 0 keeps the whole clip. Shorter clips are used as they are, never padded.")
     var maxSeconds: Double = 30
+    @Option(help: "libsamplerate converter: sinc-best (97% bandwidth), sinc-medium (90%) or sinc-fastest (80%); sinc-best keeps the top mel bins intact.")
+    var resampleQuality: Resampler.Quality = .sincBest
     @Option(help: "Input scale: unit (samples in [-1, 1] as decoded) or int16 (times 32768, as Kaldi's tools read 16-bit WAV).")
     var inputScale: InputScale = .unit
 
@@ -76,6 +79,7 @@ struct FBankArguments: ParsableArguments {
         f.inputScale = inputScale
         var o = AudioFrontEndOptions(fbank: f, maxSeconds: maxSeconds > 0 ? maxSeconds : nil)
         o.ditherSeed = ditherSeed
+        o.resampleQuality = resampleQuality
         return o
     }
 }

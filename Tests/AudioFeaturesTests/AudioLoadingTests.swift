@@ -128,3 +128,33 @@ struct AudioLoadingTests {
         _ = fbank
     }
 }
+
+@Suite("Audio formats")
+struct AudioFormatTests {
+    @Test(arguments: AudioFile.WriteFormat.allCases)
+    func decodesEveryRequiredFormat(_ format: AudioFile.WriteFormat) throws {
+        // WAV and FLAC are lossless (16-bit: within one quantisation step); Vorbis is lossy, so
+        // for it we check the tone survives: the FBank peak stays in the tone's mel bin.
+        let dir = try Fixtures.temporaryDirectory()
+        let path = dir.appendingPathComponent("clip").path
+        let x = sine(1500, seconds: 1, rate: 44100, amp: 0.4)
+        var stereo: [Float] = []
+        for v in x { stereo += [v, v] }
+        try AudioFile.write(path: path, interleaved: stereo, channels: 2, sampleRate: 44100, format: format)
+        let clip = try AudioFile.read(path: path)
+        #expect(clip.sourceChannels == 2 && clip.sourceSampleRate == 44100)
+        switch format {
+        case .wavFloat32: expectClose(clip.samples, x, atol: 0, "float WAV (exact)")
+        case .wavPCM16, .flac16: expectClose(clip.samples, x, atol: 1.0 / 32768 + 1e-7, "16-bit (one quantisation step)")
+        case .oggVorbis:
+            #expect(abs(clip.samples.count - x.count) < 2048, "Vorbis length \(clip.samples.count)")
+            var o = AudioFrontEndOptions(maxSeconds: nil)
+            o.fbank.numMelBins = 40
+            let f = try AudioFrontEnd.features(path: path, options: o, fbank: FBank(options: o.fbank))
+            let ref = try FBank(options: o.fbank).compute(try Resampler.resample(x, from: 44100, to: 16000))
+            let mid = f.numFrames / 2
+            let row = Array(f.values[(mid * 40)..<((mid + 1) * 40)]), refRow = Array(ref.values[(mid * 40)..<((mid + 1) * 40)])
+            #expect(row.indices.max { row[$0] < row[$1] } == refRow.indices.max { refRow[$0] < refRow[$1] })
+        }
+    }
+}
