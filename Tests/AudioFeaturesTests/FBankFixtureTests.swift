@@ -10,6 +10,9 @@ import TestSupport
 /// Case names from the fixture; an unreadable fixture yields one name that fails loudly.
 let goldenCaseNames: [String] = (try? Golden.caseNames()) ?? ["<\(goldenPath) unreadable>"]
 
+/// Names of the random sweep (40 seeded option sets and signals, see make_fbank_fixtures.py).
+let sweepNames: [String] = (try? Golden.open().children(of: "/sweep")) ?? ["<\(goldenPath) unreadable>"]
+
 @Suite("FBank vs golden fixtures")
 struct FBankFixtureTests {
     @Test func fixtureCoversTheIssueList() throws {
@@ -88,6 +91,24 @@ struct FBankFixtureTests {
         // kaldi-native-fbank reproduce exactly) by up to 2.1e-5 on these cases.
         expectClose(withoutNyquist, ta.values, atol: 5e-5, "\(name) mel matrix vs torchaudio (its mixed double/float32 edges)")
         #expect((0..<M).allSatisfy { dense[$0 * K + K - 1] == 0 }, "Nyquist weight must be 0")
+    }
+
+    @Test(arguments: sweepNames)
+    func randomSweepMatchesBothReferences(_ name: String) throws {
+        let reader = try Golden.open()
+        let g = "/sweep/\(name)"
+        let o = try Golden.options(g, reader: reader)
+        let features = try FBank(options: o).compute(try reader.read(Float.self, "\(g)/signal").values)
+        let knf = try reader.read(Float.self, "\(g)/knf_fbank")
+        #expect(features.numFrames == knf.shape[0], "\(name): frames \(features.numFrames) vs \(knf.shape)")
+        var check = LogMelCheck()
+        check.compare(features.values, knf.values, columns: o.featureDimension, logDomain: o.useLogFbank, what: "\(name) vs kaldi-native-fbank")
+        if reader.exists("\(g)/torchaudio_fbank") {
+            check.compare(features.values, try reader.read(Float.self, "\(g)/torchaudio_fbank").values,
+                          columns: o.featureDimension, logDomain: o.useLogFbank, what: "\(name) vs torchaudio")
+        }
+        print("sweep \(name) (\(Int(o.sampleFrequency)) Hz, \(o.windowType), P=\(o.paddedWindowSize)): max|err| \(String(format: "%.2e", check.maxAbsAboveFloor))")
+        #expect(check.failures.isEmpty, "\(check.failures.count) out of tolerance, first: \(check.failures.prefix(3)) \(regenerateHint)")
     }
 
     @Test func windowsMatchKaldiNativeFbank() throws {

@@ -34,8 +34,8 @@ enum Golden {
 
     static func caseNames() throws -> [String] { try open().children(of: "/cases") }
 
-    static func load(_ name: String, reader: HDF5Reader) throws -> GoldenCase {
-        let g = "/cases/\(name)"
+    /// The options stored as attributes of group `g` (kaldi-native-fbank's names).
+    static func options(_ g: String, reader: HDF5Reader) throws -> FBankOptions {
         func num(_ key: String) throws -> Double {
             switch try reader.attribute(key, of: g) {
             case let .double(v): return v
@@ -66,6 +66,12 @@ enum Golden {
         o.rawEnergy = try flag("raw_energy")
         o.useLogFbank = try flag("use_log_fbank")
         o.usePower = try flag("use_power")
+        return o
+    }
+
+    static func load(_ name: String, reader: HDF5Reader) throws -> GoldenCase {
+        let g = "/cases/\(name)"
+        let o = try options(g, reader: reader)
         guard case let .string(signalName) = try reader.attribute("signal", of: g) else {
             throw FBankError.badInput(goldenPath, "\(g) signal")
         }

@@ -240,6 +240,49 @@ def cases(real16k):
     return sig, c
 
 
+def sweep_cases(n=40, seed=2026):
+    """Random option sets and signals (numpy PCG64, fixed seed) beyond the hand-picked cases:
+    8-48 kHz, frame shifts that are not whole milliseconds, FFT sizes that are not powers of two,
+    every window, energy and floor variants. Power spectra only: with use_power = false the square
+    root lifts FFT rounding noise of pure tones above -10, where even the two references disagree
+    (see README)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < n:
+        sr = float(rng.choice([8000, 16000, 22050, 44100, 48000]))
+        o = dict(BASE)
+        o.update(
+            samp_freq=sr, frame_length_ms=float(rng.choice([20, 25, 30, 32, 40])),
+            frame_shift_ms=float(rng.choice([5, 10, 12.5, 15])), preemph_coeff=float(rng.choice([0.0, 0.97, 0.5])),
+            remove_dc_offset=bool(rng.integers(2)), window_type=str(rng.choice(["povey", "hamming", "hanning", "rectangular", "blackman"])),
+            round_to_power_of_two=bool(rng.integers(2)), blackman_coeff=float(rng.choice([0.42, 0.3])),
+            snip_edges=bool(rng.integers(2)), num_bins=int(rng.choice([23, 40, 64, 80])),
+            low_freq=float(rng.choice([0.0, 20.0, 60.0])), high_freq=float(rng.choice([0.0, -400.0, sr / 2 * 0.9])),
+            use_energy=bool(rng.integers(2)), energy_floor=float(rng.choice([0.0, 1.0, 0.1])),
+            raw_energy=bool(rng.integers(2)), use_log_fbank=bool(rng.random() < 0.85), use_power=True)
+        count = int(rng.integers(int(0.05 * sr), int(0.3 * sr)))
+        t = np.arange(count) / sr
+        kind = int(rng.integers(4))
+        if kind == 0:
+            x = rng.standard_normal(count) * rng.choice([0.001, 0.1, 0.5])
+        elif kind == 1:
+            x = 0.4 * np.sin(2 * np.pi * rng.uniform(50, sr / 2.2) * t)
+        elif kind == 2:
+            x = 0.3 * np.sin(2 * np.pi * (100 * t + rng.uniform(100, sr / 3) * t * t))
+        else:
+            x = np.where(t < t[-1] / 2, 0.0, 0.5 * np.sin(2 * np.pi * 700 * t))
+        x = x.astype(np.float32)
+        size = int(sr * o["frame_length_ms"] * 0.001)
+        if not o["round_to_power_of_two"] and size % 2 == 1:
+            continue  # both libraries need an even FFT length (so does ours: a validated option)
+        try:
+            knf_fbank(x, o)
+        except Exception:
+            continue  # e.g. a mel bin without FFT bins: Kaldi refuses, a Swift test checks that
+        out.append((f"sweep{len(out):02d}", x, o))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--torchaudio-dir", required=True, help="unpacked torchaudio 2.11.0 wheel (without lib/*.so)")
@@ -309,6 +352,22 @@ def main():
                     v = v if k.startswith("mel_matrix") else v[pick]
                     g.create_dataset(k, data=v.astype(np.float32), compression="gzip")
             print(line)
+        worst = 0.0
+        for name, x, o in sweep_cases():
+            g = h.create_group(f"sweep/{name}")
+            for k, v in o.items():
+                g.attrs[k] = (int(v) if isinstance(v, bool) else v)
+            g.create_dataset("signal", data=x, compression="gzip")
+            feats, _, _ = knf_fbank(x, o)
+            g.create_dataset("knf_fbank", data=feats, compression="gzip")
+            if feats.shape[0] > 0 and len(x) >= int(o["samp_freq"] * o["frame_length_ms"] * 0.001):
+                ta = ta_fbank(x, o)
+                g.create_dataset("torchaudio_fbank", data=ta, compression="gzip")
+                mask = (ta > -10) if o["use_log_fbank"] else np.ones_like(ta, bool)
+                if mask.any():
+                    d = np.abs(ta - feats)[mask] / (1.0 if o["use_log_fbank"] else np.maximum(1.0, np.abs(feats[mask])))
+                    worst = max(worst, float(d.max()))
+        print(f"sweep: 40 random option sets; knf vs torchaudio worst above -10 (relative for linear): {worst:.2e}")
     os.replace(tmp, args.out)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.2f} MB)")
 
