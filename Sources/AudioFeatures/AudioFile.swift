@@ -93,7 +93,8 @@ public enum AudioFile {
             let declared = t[t.index(after: t.firstIndex(of: ":")!)..<open.lowerBound]
                 .trimmingCharacters(in: .whitespaces)
             let actual = t[open.upperBound...].prefix { $0.isNumber }
-            if let d = Int(declared), let a = Int(actual), a < d {
+            // 0xFFFFFFFF is the RIFF convention for "length unknown" (WAV streamed through a pipe).
+            if let d = Int(declared), let a = Int(actual), a < d, d != 0xFFFF_FFFF {
                 return "the data chunk declares \(d) bytes but only \(a) are present"
             }
         }

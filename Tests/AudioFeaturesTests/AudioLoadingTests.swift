@@ -93,6 +93,15 @@ struct AudioLoadingTests {
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
         expectBadInput(truncated, "truncated") { try load(truncated) }
 
+        // A WAV streamed through a pipe declares an unknown length (0xFFFFFFFF): not truncated.
+        let streamed = dir.appendingPathComponent("streamed.wav").path
+        try AudioFile.writeWAV(path: streamed, interleaved: sine(440, seconds: 0.5, rate: 16000), channels: 1, sampleRate: 16000)
+        var raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: streamed)))
+        let dataTag = (0..<(raw.count - 4)).first { raw[$0..<($0 + 4)].elementsEqual(Array("data".utf8)) }!
+        for k in 0..<4 { raw[dataTag + 4 + k] = 0xFF; raw[4 + k] = 0xFF }
+        try Data(raw).write(to: URL(fileURLWithPath: streamed))
+        #expect(try AudioFile.read(path: streamed).samples.count == 8000)
+
         let empty = dir.appendingPathComponent("empty.wav").path
         try AudioFile.writeWAV(path: empty, interleaved: [], channels: 1, sampleRate: 16000)
         expectBadInput(empty, "zero samples") { try load(empty) }
