@@ -7,6 +7,7 @@ struct ATFLRec: ParsableCommand {
         subcommands: [
             FBankCommand.self,
             FBankCacheCommand.self,
+            InspectCommand.self,
         ])
 }
 
