@@ -41,6 +41,17 @@ let fbankBenchmark = Benchmark(name: "fbank") {
                  median, times[0], seconds / (median / 1000), frames))
     print(String(format: "fbank   swift  decode + resample of the 2 s 44.1 kHz stereo WAV to 16 kHz (sinc best): %.1f ms", loadMs))
 
+    // FBank alone on 16 clips with one FBank per thread: the compute part of the catalogue path.
+    let banks = try (0..<2).map { _ in try FBank(options: frontEnd.fbank) }
+    for threads in [1, 2] {
+        let p0 = DispatchTime.now()
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for _ in stride(from: t, to: 16, by: threads) { _ = try? banks[t].compute(samples) }
+        }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - p0.uptimeNanoseconds) / 1e6
+        print(String(format: "fbank   swift  FBank only, 16 x 30 s clips, %d thread(s): %.0f ms = %.1f ms per clip", threads, ms, ms / 16))
+    }
+
     // The catalogue path: 16 clips of 30 s from samples, both cores, into a temporary cache.
     let items = (0..<16).map { i in FBankCacheItem(id: "clip\(i)", samples: Array(samples[(i * 997)...]) + samples[..<(i * 997)]) }
     let cachePath = cache.appendingPathComponent("fbank_cache_bench.h5").path
