@@ -102,7 +102,12 @@ public enum FBankCache {
             start += shard.count
         }
 
-        try merge(items: items, known: known, options: options, output: output)
+        // Nothing new and the existing file already holds exactly these items: leave it as is.
+        let upToDate = report.computed == 0 && items.allSatisfy { known[$0.id]?.file == output }
+            && (try? HDF5Reader(path: output).readStrings("/ids")) == items.map(\.id)
+        if !upToDate {
+            try merge(items: items, known: known, options: options, output: output)
+        }
         try? FileManager.default.removeItem(atPath: partsDir)
         bar.finish()
         return report

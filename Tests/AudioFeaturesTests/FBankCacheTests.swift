@@ -51,7 +51,14 @@ struct FBankCacheTests {
         let out = dir.appendingPathComponent("cache.h5").path
         var items = (0..<4).map { FBankCacheItem(id: "i\($0)", samples: clip(300 + 200 * Double($0))) }
         try FBankCache.build(items: items, options: options, output: out, progress: false)
+        let before = try FileManager.default.attributesOfItem(atPath: out)[.systemFileNumber] as? Int
         #expect(try FBankCache.build(items: items, options: options, output: out, progress: false) == FBankCacheReport(computed: 0, reused: 4))
+        let after = try FileManager.default.attributesOfItem(atPath: out)[.systemFileNumber] as? Int
+        #expect(before != nil && before == after, "an up-to-date cache is not rewritten")
+        // Same items in another order: nothing computed, the file is rewritten in the new order.
+        try FBankCache.build(items: items.reversed(), options: options, output: out, progress: false)
+        #expect(try HDF5Reader(path: out).readStrings("/ids") == items.reversed().map(\.id))
+        try FBankCache.build(items: items, options: options, output: out, progress: false)
         items[2] = FBankCacheItem(id: "i2", samples: clip(5000))
         items.append(FBankCacheItem(id: "new", samples: clip(100)))
         #expect(try FBankCache.build(items: items, options: options, output: out, progress: false) == FBankCacheReport(computed: 2, reused: 3))
