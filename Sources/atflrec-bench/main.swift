@@ -10,6 +10,7 @@ struct Benchmark {
 }
 
 let allBenchmarks: [Benchmark] = [
+    Benchmark(name: "matmul", run: matmulBenchmark),
     fbankBenchmark,
 ]
 
