@@ -11,6 +11,7 @@ struct Benchmark {
 
 let allBenchmarks: [Benchmark] = [
     Benchmark(name: "matmul", run: matmulBenchmark),
+    fbankBenchmark,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
