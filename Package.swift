@@ -31,7 +31,10 @@ let libraryTargets: [Target] = [
     .target(name: "Autograd", dependencies: ["TensorCore", "SeededRandom"]),
     .target(name: "NeuralLayers", dependencies: ["Autograd", "TensorCore", "SeededRandom"]),
     .target(name: "Optimizers", dependencies: ["Autograd", "TensorCore"]),
-    .target(name: "AudioFeatures", dependencies: ["CSndfile", "CSampleRate", "CFFTW", "SeededRandom", "HDF5Storage"]),
+    .target(name: "AudioFeatures", dependencies: [
+        "CSndfile", "CSampleRate", "CFFTW", "SeededRandom", "HDF5Storage",
+        .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 of cached sources
+    ]),
     .target(name: "TextModels", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom", "HDF5Storage"]),
     .target(name: "RecData", dependencies: ["SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage"]),
     .target(name: "Evaluation", dependencies: ["SeededRandom"]),

@@ -10,6 +10,8 @@ struct Benchmark {
 }
 
 let allBenchmarks: [Benchmark] = [
+    Benchmark(name: "matmul", run: matmulBenchmark),
+    fbankBenchmark,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -5,6 +5,8 @@ struct ATFLRec: ParsableCommand {
         commandName: "atflrec",
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
         subcommands: [
+            FBankCommand.self,
+            FBankCacheCommand.self,
             InspectCommand.self,
         ])
 }
