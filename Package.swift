@@ -40,6 +40,7 @@ let libraryTargets: [Target] = [
     .target(name: "Experiments", dependencies: [
         "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
         "TextModels", "HDF5Storage", "SeededRandom",
+        .product(name: "Crypto", package: "swift-crypto"),
     ]),
 ]
 
@@ -84,6 +85,8 @@ let package = Package(
     dependencies: [
         // Pinned by exact version (the offline mirror of this machine kind carries 1.8.2).
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // SHA-256 for configuration hashes, dataset hashes and result manifests.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: nativeTargets + libraryTargets + executableTargets + testTargets,
     swiftLanguageModes: [.v5]

@@ -1,0 +1,126 @@
+// The one configuration type of the project (STYLE habit 7). Every default lives here, once;
+// experiment files under paper/configs/ only state what differs. Coding keys are the JSON names
+// stored in checkpoints and results, so never rename a field without bumping
+// `ExperimentConfiguration.schemaVersion`.
+//
+// Defaults follow the paper (seeds/atflrec-paper.txt, section III-4) where it states a value and
+// are justified in a comment where it does not.
+
+/// Which model a run trains.
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+    case atflrec, gru4rec, sasrec, lightgcn, graphsage
+}
+
+/// Paper Figure 4: (a) separate text and audio adapters fused afterwards, (b) one adapter over
+/// the concatenated audio+text sequence, (c) text only with one adapter (TALLRec).
+public enum LoRALayout: String, Codable, CaseIterable, Sendable {
+    case a, b, c
+}
+
+/// Pooling used for the audio frames/items ("audio stacking pooling") and for fusing the audio
+/// and text vectors ("fusion pooling"), paper section III-C.
+public enum Pooling: String, Codable, CaseIterable, Sendable {
+    case max, mean, sum
+}
+
+/// Which encoder output represents a sequence.
+public enum SequenceRepresentation: String, Codable, CaseIterable, Sendable {
+    case firstToken = "first-token"
+    case maskedMean = "masked-mean"
+}
+
+public struct ExperimentConfiguration: Codable, Equatable, Sendable {
+    /// Bumped when a field is added, removed or changes meaning.
+    public static let schemaVersion = 1
+
+    /// Run name; the run directory is `checkpoints/<name>-<hash8>/`.
+    public var name = "atflrec"
+    public var model = ModelKind.atflrec
+    /// Master seed; every random stream of the run derives from it (SeededRandom.SeedBook).
+    public var seed: UInt64 = 0
+    /// BLAS threads for this run (2 = both cores of the reference machine).
+    public var threads = 2
+    public var data = DataSection()
+    public var audio = AudioSection()
+    public var text = TextSection()
+    public var lora = LoRASection()
+    public var fusion = FusionSection()
+    public var training = TrainingSection()
+
+    public init() {}
+
+    public struct DataSection: Codable, Equatable, Sendable {
+        /// ml100k (real ratings, surrogate audio), synthlens (synthetic), microlens (user files).
+        public var dataset = "ml100k"
+        /// Dataset preset where the dataset has several (synthlens: tiny, paper).
+        public var preset = "paper"
+        /// K of the K-shot setting (paper: 100 and 500).
+        public var shots = 100
+        /// Previous interactions forming the history (TALLRec: 10).
+        public var historyLength = 10
+    }
+
+    public struct AudioSection: Codable, Equatable, Sendable {
+        /// Kaldi FBank options (paper II-B1: 25 ms frames, 10 ms shift; Table V: 80 bins best).
+        public var numMelBins = 80
+        public var frameLengthMs = 25.0
+        public var frameShiftMs = 10.0
+        public var sampleFrequency = 16000.0
+        /// Paper III-1: the first 30 s of each soundtrack.
+        public var maxSeconds = 30.0
+        /// Hidden width of the audio embedding MLP (paper II-B1: 256).
+        public var hiddenSize = 256
+        /// Keep every n-th FBank frame before the MLP (1 = all frames, as the paper). A cost
+        /// knob: 3,000 frames per item dominate the forward pass; its effect is measured.
+        public var frameStride = 1
+        /// Pooling of frames into one vector per item ("audio stacking pooling").
+        public var stackingPooling = Pooling.max
+    }
+
+    public struct TextSection: Codable, Equatable, Sendable {
+        /// Encoder folder (config.json, model.safetensors, vocabulary); empty = the MiniLM-L6
+        /// weights fetched by make (RoBERTa weights do not exist offline).
+        public var modelPath = ""
+        /// Paper III-4: text length 512, the model maximum.
+        public var maxLength = 512
+        /// First token ([CLS]/<s>) as in sequence classification heads.
+        public var representation = SequenceRepresentation.firstToken
+    }
+
+    public struct LoRASection: Codable, Equatable, Sendable {
+        public var layout = LoRALayout.a
+        /// Paper III-4: R = 4.
+        public var rank = 4
+        /// Not stated in the paper; PEFT's default alpha (8) gives scaling alpha/r = 2.
+        public var alpha = 8.0
+        /// Not stated in the paper; TALLRec's 0.05.
+        public var dropout = 0.05
+        /// Paper II-B2: the self-attention projections; PEFT's RoBERTa default is query, value.
+        public var targets = ["query", "value"]
+    }
+
+    public struct FusionSection: Codable, Equatable, Sendable {
+        /// Pooling of the text and audio vectors ("fusion pooling"); the paper's text names both
+        /// max and sum as best, so both are run in Table IV.
+        public var pooling = Pooling.max
+    }
+
+    public struct TrainingSection: Codable, Equatable, Sendable {
+        /// Paper III-4: batch 8, gradient accumulation every 4 iterations, incomplete batches dropped.
+        public var batchSize = 8
+        public var gradientAccumulation = 4
+        /// Paper III-4: Adam, 50 warm-up iterations from a tiny value, then linear decay to 0.
+        public var learningRate = 1e-3
+        public var warmupSteps = 50
+        /// The "tiny value" the warm-up starts from, as a fraction of the learning rate.
+        public var warmupStartFactor = 1e-3
+        public var weightDecay = 0.0
+        /// Not stated in the paper. With K = 100 and an effective batch of 32 an epoch is 3
+        /// optimizer steps, so epochs must be many for the 50 warm-up steps to complete.
+        public var epochs = 40
+        /// Stop when validation AUC has not improved for this many evaluations (0 = never).
+        public var earlyStoppingPatience = 5
+        /// Validation samples used for early stopping (0 = the whole validation split).
+        public var validationSamples = 0
+    }
+}

@@ -1,0 +1,50 @@
+/// A claim of the paper judged on one table and dataset.
+public struct ClaimVerdict: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case holds = "holds"
+        case doesNotHold = "does not hold"
+        case inconclusive = "inconclusive"
+        case notTestable = "not testable here"
+    }
+
+    public let claim: String
+    public let table: String
+    public let dataset: String
+    public let outcome: Outcome
+    public let evidence: String
+}
+
+/// Judges "row R is best" claims from cell summaries, per column, at significance level alpha:
+/// - holds: in every column R has the highest mean and every other row is below it with p < alpha;
+/// - does not hold: in some column another row's mean is above R's with p < alpha
+///   (its p-value against R);
+/// - inconclusive: otherwise (R ahead or behind only within noise somewhere; the evidence
+///   line gives the means so a reader sees which way the point estimates go).
+public enum ClaimJudge {
+    public static func bestRow(claim: String, table: RenderedTable, claimedBest: String, alpha: Double = 0.05) -> ClaimVerdict {
+        var evidence: [String] = []
+        var allClear = true
+        var contradicted = false
+        for column in table.columns {
+            guard let best = table.cell(claimedBest, column) else {
+                return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notTestable,
+                                    evidence: "no results for '\(claimedBest)' at \(column)")
+            }
+            let others = table.rows.filter { $0 != claimedBest }.compactMap { table.cell($0, column) }
+            let top = others.max { $0.mean < $1.mean }
+            var line = "\(column): \(claimedBest) \(RenderedTable.fixed(best.mean, 4))"
+            if let top {
+                line += ", best other \(top.row) \(RenderedTable.fixed(top.mean, 4)) (\(RenderedTable.pText(top.pValue).isEmpty ? "p n/a" : RenderedTable.pText(top.pValue)))"
+            }
+            evidence.append(line)
+            for o in others {
+                let significant = (o.pValue ?? 1) < alpha
+                if o.mean >= best.mean || !significant { allClear = false }
+                if o.mean > best.mean && significant { contradicted = true }
+            }
+        }
+        let outcome: ClaimVerdict.Outcome = allClear ? .holds : (contradicted ? .doesNotHold : .inconclusive)
+        return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: outcome,
+                            evidence: evidence.joined(separator: "; "))
+    }
+}

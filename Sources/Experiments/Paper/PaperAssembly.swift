@@ -1,0 +1,83 @@
+import Foundation
+
+/// Turns finished runs into the paper's tables and verdicts. Every number comes from the runs;
+/// nothing is typed. The significance test is injected (a paired test on the test predictions
+/// of two cells, seeds aligned), so the statistics live in the Evaluation layer.
+public enum PaperAssembly {
+    /// Two-sided p-value that two cells differ, from their per-seed test predictions.
+    public typealias Significance = (_ a: [Predictions], _ b: [Predictions]) -> Double
+
+    public static func tables(plan: PaperPlan, tables: [PaperTable], results: [String: (RunResult, Predictions)],
+                              significance: Significance) -> [RenderedTable] {
+        var out: [RenderedTable] = []
+        var datasets: [String] = []
+        for cell in plan.cells where !datasets.contains(cell.dataset) { datasets.append(cell.dataset) }
+        for dataset in datasets {
+            for table in tables {
+                let cells = plan.cells.filter { $0.table == table.id && $0.dataset == dataset }
+                guard !cells.isEmpty else { continue }
+                var summaries: [CellSummary] = []
+                for cell in cells {
+                    let runs = cell.runs.compactMap { results[$0] }
+                    guard runs.count == cell.runs.count else { continue }
+                    var p: Double?
+                    if cell.row != table.claimedBestRow,
+                       let best = cells.first(where: { $0.row == table.claimedBestRow && $0.column == cell.column }) {
+                        let bestRuns = best.runs.compactMap { results[$0] }
+                        if bestRuns.count == best.runs.count {
+                            p = significance(runs.map(\.1), bestRuns.map(\.1))
+                        }
+                    }
+                    summaries.append(CellSummary(row: cell.row, column: cell.column, aucs: runs.map(\.0.testAUC),
+                                                 pValue: p, paperValue: table.paperValue(row: cell.row, column: cell.column)))
+                }
+                out.append(RenderedTable(id: table.id, title: table.title, dataset: dataset,
+                                         rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries))
+            }
+        }
+        return out
+    }
+
+    /// The paper's claims, judged on each dataset's tables.
+    public static func verdicts(_ tables: [RenderedTable], significance: (RenderedTable, String, String) -> Double?) -> [ClaimVerdict] {
+        var out: [ClaimVerdict] = []
+        for t in tables {
+            switch t.id {
+            case "II":
+                out.append(ClaimJudge.bestRow(claim: "ATFLRec beats every baseline at K=100 and K=500", table: t, claimedBest: "ATFLRec"))
+            case "III":
+                out.append(ClaimJudge.bestRow(claim: "separate adapters (a) are best among the LoRA layouts", table: t,
+                                              claimedBest: "(a) separate audio and text adapters"))
+                let bc = subtable(t, rows: ["(b) one adapter on fused input", "(c) text only"], significance: significance)
+                out.append(ClaimJudge.bestRow(claim: "one fused adapter (b) beats text only (c)", table: bc,
+                                              claimedBest: "(b) one adapter on fused input"))
+            case "IV":
+                let stacking = subtable(t, rows: t.rows.filter { $0.hasPrefix("stacking") }, significance: significance)
+                out.append(ClaimJudge.bestRow(claim: "max is the best audio stacking pooling", table: stacking, claimedBest: "stacking max"))
+                let fusionMax = subtable(t, rows: t.rows.filter { $0.hasPrefix("fusion") }, significance: significance)
+                out.append(ClaimJudge.bestRow(claim: "max is the best fusion pooling (paper III-C, first statement)",
+                                              table: fusionMax, claimedBest: "fusion max"))
+                let fusionSum = subtable(t, rows: t.rows.filter { $0.hasPrefix("fusion") }, significance: significance, best: "fusion sum")
+                out.append(ClaimJudge.bestRow(claim: "sum is the best fusion pooling (paper III-C, second statement)",
+                                              table: fusionSum, claimedBest: "fusion sum"))
+            case "V":
+                out.append(ClaimJudge.bestRow(claim: "80 FBank bins are best", table: t, claimedBest: "80 bins"))
+            default:
+                break
+            }
+        }
+        return out
+    }
+
+    /// The rows of `table` as a table of their own, with p-values recomputed against `best`
+    /// (default: the first row) through `significance(table, row, best)`.
+    static func subtable(_ table: RenderedTable, rows: [String], significance: (RenderedTable, String, String) -> Double?,
+                         best: String? = nil) -> RenderedTable {
+        let reference = best ?? rows.first ?? ""
+        let cells = table.cells.filter { rows.contains($0.row) }.map { c in
+            CellSummary(row: c.row, column: c.column, aucs: c.aucs,
+                        pValue: c.row == reference ? nil : significance(table, c.row, reference), paperValue: c.paperValue)
+        }
+        return RenderedTable(id: table.id, title: table.title, dataset: table.dataset, rows: rows, columns: table.columns, cells: cells)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// The summary of one table cell over seeds.
+public struct CellSummary: Sendable, Equatable {
+    public let row: String
+    public let column: String
+    /// Test AUC per seed, in seed order.
+    public let aucs: [Double]
+    /// Two-sided p-value of the test against the claimed-best row in the same column
+    /// (nil for the best row itself or when not computed).
+    public let pValue: Double?
+    /// The paper's value, where our copy of the paper has it.
+    public let paperValue: Double?
+
+    public init(row: String, column: String, aucs: [Double], pValue: Double?, paperValue: Double?) {
+        self.row = row
+        self.column = column
+        self.aucs = aucs
+        self.pValue = pValue
+        self.paperValue = paperValue
+    }
+
+    public var mean: Double { aucs.isEmpty ? .nan : aucs.reduce(0, +) / Double(aucs.count) }
+
+    /// Sample standard deviation (n - 1); 0 for a single seed.
+    public var standardDeviation: Double {
+        guard aucs.count > 1 else { return 0 }
+        let m = mean
+        return (aucs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(aucs.count - 1)).squareRoot()
+    }
+}
+
+/// Renders a table of cell summaries as Markdown, LaTeX and CSV. Numbers are formatted with a
+/// fixed locale-independent format so that two runs give identical bytes.
+public struct RenderedTable: Sendable {
+    public let id: String
+    public let title: String
+    public let dataset: String
+    public let rows: [String]
+    public let columns: [String]
+    public let cells: [CellSummary]
+
+    public static let notInPaper = "not in our copy of the paper"
+
+    public init(id: String, title: String, dataset: String, rows: [String], columns: [String], cells: [CellSummary]) {
+        self.id = id
+        self.title = title
+        self.dataset = dataset
+        self.rows = rows
+        self.columns = columns
+        self.cells = cells
+    }
+
+    func cell(_ row: String, _ column: String) -> CellSummary? {
+        cells.first { $0.row == row && $0.column == column }
+    }
+
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        x.isNaN ? "n/a" : String(format: "%.\(digits)f", x)
+    }
+
+    static func pText(_ p: Double?) -> String {
+        guard let p else { return "" }
+        return p < 1e-4 ? "p<1e-4" : "p=\(fixed(p, 4))"
+    }
+
+    public func markdown() -> String {
+        var out = "Table \(id) (\(dataset)): \(title)\n\n"
+        out += "| | " + columns.flatMap { ["\($0) ours (mean ± sd)", "\($0) paper"] }.joined(separator: " | ") + " |\n"
+        out += "|---|" + String(repeating: "---|", count: 2 * columns.count) + "\n"
+        for row in rows {
+            var line = "| \(row) |"
+            for column in columns {
+                guard let c = cell(row, column) else { line += " missing | |"; continue }
+                let p = Self.pText(c.pValue)
+                line += " \(Self.fixed(c.mean, 4)) ± \(Self.fixed(c.standardDeviation, 4)) (n=\(c.aucs.count)\(p.isEmpty ? "" : ", " + p)) |"
+                line += " \(c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
+            }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    public func latex() -> String {
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\textbackslash{}")
+                .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "#", with: "\\#")
+        }
+        var out = "% Table \(id) (\(escape(dataset))): \(escape(title))\n"
+        out += "\\begin{tabular}{l" + String(repeating: "rr", count: columns.count) + "}\n\\hline\n"
+        out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) paper" }.joined(separator: " & ") + " \\\\\n\\hline\n"
+        for row in rows {
+            var parts = [escape(row)]
+            for column in columns {
+                guard let c = cell(row, column) else { parts += ["--", "--"]; continue }
+                parts.append("$\(Self.fixed(c.mean, 4)) \\pm \(Self.fixed(c.standardDeviation, 4))$")
+                parts.append(c.paperValue.map { Self.fixed($0, 4) } ?? "--")
+            }
+            out += parts.joined(separator: " & ") + " \\\\\n"
+        }
+        out += "\\hline\n\\end{tabular}\n"
+        return out
+    }
+
+    /// One line per cell: table, dataset, row, column, n, mean, sd, per-seed AUCs, p, paper.
+    public func csv() -> String {
+        func quote(_ s: String) -> String {
+            s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc\n"
+        for row in rows {
+            for column in columns {
+                guard let c = cell(row, column) else { continue }
+                let fields = [
+                    id, dataset, row, column, String(c.aucs.count), Self.fixed(c.mean, 6),
+                    Self.fixed(c.standardDeviation, 6), c.aucs.map { Self.fixed($0, 6) }.joined(separator: " "),
+                    c.pValue.map { Self.fixed($0, 6) } ?? "", c.paperValue.map { Self.fixed($0, 4) } ?? "",
+                ]
+                out += fields.map(quote).joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+}

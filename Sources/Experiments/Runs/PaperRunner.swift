@@ -1,0 +1,52 @@
+import Foundation
+
+/// Trains and evaluates one configuration. Implemented per model family (ATFLRec, baselines);
+/// a trainer writes its checkpoints under `runDirectory` and returns the run's small results.
+public protocol ModelTrainer: Sendable {
+    func run(_ configuration: ExperimentConfiguration, in runDirectory: RunDirectory,
+             progress: ProgressLine) throws -> (RunResult, Predictions)
+}
+
+/// Executes a `PaperPlan`: finished runs are loaded from the store, missing ones trained in plan
+/// order and stored at once, so an interrupted `make paper` continues where it stopped.
+public struct PaperRunner {
+    public let store: RunStore
+    public let checkpointsRoot: URL
+    public let trainer: (ModelKind) -> ModelTrainer?
+    /// Rough seconds per run by model, for the plan's estimate before any run has finished.
+    public let estimateSeconds: (ExperimentConfiguration) -> Double
+
+    public init(store: RunStore, checkpointsRoot: URL, trainer: @escaping (ModelKind) -> ModelTrainer?,
+                estimateSeconds: @escaping (ExperimentConfiguration) -> Double) {
+        self.store = store
+        self.checkpointsRoot = checkpointsRoot
+        self.trainer = trainer
+        self.estimateSeconds = estimateSeconds
+    }
+
+    /// Results of every configuration of the plan, by run name.
+    public func execute(_ plan: PaperPlan, log: (String) -> Void) throws -> [String: (RunResult, Predictions)] {
+        var results: [String: (RunResult, Predictions)] = [:]
+        var missing: [ExperimentConfiguration] = []
+        for c in plan.configurations {
+            if let finished = try store.load(c) { results[c.runName] = finished } else { missing.append(c) }
+        }
+        for c in missing where trainer(c.model) == nil {
+            throw ConfigurationError("no trainer for model '\(c.model.rawValue)' (run \(c.runName))")
+        }
+        let estimate = missing.map(estimateSeconds).reduce(0, +)
+        log("paper plan: \(plan.configurations.count) runs, \(results.count) finished, \(missing.count) to run, estimated \(ProgressLine.duration(estimate))")
+        let progress = ProgressLine(label: "paper", total: missing.count)
+        for (i, c) in missing.enumerated() {
+            progress.update(i, detail: c.runName)
+            let run = RunDirectory(root: checkpointsRoot, configuration: c)
+            try run.prepare()
+            let (result, predictions) = try trainer(c.model)!.run(c, in: run, progress: progress)
+            try store.save(c, result: result, predictions: predictions)
+            results[c.runName] = (result, predictions)
+            progress.log("finished \(c.runName): test AUC \(String(format: "%.4f", result.testAUC)) in \(ProgressLine.duration(result.wallSeconds)) (\(i + 1)/\(missing.count))")
+        }
+        progress.finish()
+        return results
+    }
+}

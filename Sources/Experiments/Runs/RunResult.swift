@@ -1,0 +1,87 @@
+import Foundation
+
+/// The small, committed outputs of one finished run (`paper/runs/<run>/`): the resolved
+/// configuration, the metrics, and the test predictions with sample ids (for DeLong's test and
+/// ROC curves). Checkpoints stay in `checkpoints/` and are not committed.
+public struct RunResult: Codable, Equatable, Sendable {
+    public static let formatVersion = 1
+
+    public var formatVersion = RunResult.formatVersion
+    public var run: String
+    public var configurationHash: String
+    public var testAUC: Double
+    public var testUAUC: Double
+    public var testLogLoss: Double
+    public var bestValidationAUC: Double
+    public var epochsRun: Int
+    public var optimizerSteps: Int
+    /// Wall time of training and evaluation, seconds (informative; not part of any table).
+    public var wallSeconds: Double
+    public var trainSamplesPerSecond: Double
+    /// Few-shot training samples by id, so every model of a comparison provably saw the same K.
+    public var trainSampleIDs: [Int]
+    /// Per evaluation (once per epoch): mean training loss since the previous one and
+    /// validation AUC, for the training-curve figures.
+    public var trainLossCurve: [Double] = []
+    public var validationAUCCurve: [Double] = []
+
+    public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
+                bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,
+                trainSamplesPerSecond: Double, trainSampleIDs: [Int]) {
+        self.run = run
+        self.configurationHash = configurationHash
+        self.testAUC = testAUC
+        self.testUAUC = testUAUC
+        self.testLogLoss = testLogLoss
+        self.bestValidationAUC = bestValidationAUC
+        self.epochsRun = epochsRun
+        self.optimizerSteps = optimizerSteps
+        self.wallSeconds = wallSeconds
+        self.trainSamplesPerSecond = trainSamplesPerSecond
+        self.trainSampleIDs = trainSampleIDs
+    }
+}
+
+/// Test-set predictions of one run, in sample-id order.
+public struct Predictions: Equatable, Sendable {
+    public var sampleIDs: [Int]
+    public var users: [Int]
+    public var labels: [Int]
+    public var scores: [Double]
+
+    public init(sampleIDs: [Int], users: [Int], labels: [Int], scores: [Double]) {
+        self.sampleIDs = sampleIDs
+        self.users = users
+        self.labels = labels
+        self.scores = scores
+    }
+
+    /// CSV with a header; scores printed with 17 significant digits so they round-trip exactly.
+    public func csv() -> String {
+        var out = "sample_id,user,label,score\n"
+        for i in sampleIDs.indices {
+            out += "\(sampleIDs[i]),\(users[i]),\(labels[i]),\(String(format: "%.17g", scores[i]))\n"
+        }
+        return out
+    }
+
+    public static func parse(csv text: String, source: String) throws -> Predictions {
+        var p = Predictions(sampleIDs: [], users: [], labels: [], scores: [])
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if n == 0 {
+                guard line == "sample_id,user,label,score" else {
+                    throw ConfigurationError("\(source):1: expected header sample_id,user,label,score")
+                }
+                continue
+            }
+            if line.isEmpty { continue }
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == 4, let id = Int(f[0]), let user = Int(f[1]), let label = Int(f[2]),
+                  label == 0 || label == 1, let score = Double(f[3]), score.isFinite else {
+                throw ConfigurationError("\(source):\(n + 1): malformed prediction line")
+            }
+            p.sampleIDs.append(id); p.users.append(user); p.labels.append(label); p.scores.append(score)
+        }
+        return p
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The committed results of finished runs, `paper/runs/<run>/{config.json,result.json,predictions.csv}`.
+/// A run whose three files exist and whose stored configuration hashes to its directory name is
+/// finished and is never re-run; anything else is treated as missing.
+public struct RunStore: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    func directory(_ run: String) -> URL { root.appendingPathComponent(run, isDirectory: true) }
+
+    /// The finished result of `configuration`, or nil when the run is missing or incomplete.
+    public func load(_ configuration: ExperimentConfiguration) throws -> (RunResult, Predictions)? {
+        let dir = directory(configuration.runName)
+        let fm = FileManager.default
+        let files = ["config.json", "result.json", "predictions.csv"].map { dir.appendingPathComponent($0) }
+        guard files.allSatisfy({ fm.fileExists(atPath: $0.path) }) else { return nil }
+        let stored = try JSONDecoder().decode(ExperimentConfiguration.self, from: Data(contentsOf: files[0]))
+        guard stored == configuration else {
+            throw ConfigurationError("\(files[0].path): configuration does not match run \(configuration.runName)")
+        }
+        let result: RunResult
+        do {
+            result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: files[1]))
+        } catch {
+            throw ConfigurationError("\(files[1].path): unreadable result (\(error))")
+        }
+        guard result.formatVersion == RunResult.formatVersion else {
+            throw ConfigurationError("\(files[1].path): result format \(result.formatVersion), expected \(RunResult.formatVersion)")
+        }
+        let predictions = try Predictions.parse(csv: String(decoding: Data(contentsOf: files[2]), as: UTF8.self), source: files[2].path)
+        return (result, predictions)
+    }
+
+    /// Stores a finished run. The result file is written last, so a crash in between leaves a
+    /// run that `load` reports as missing.
+    public func save(_ configuration: ExperimentConfiguration, result: RunResult, predictions: Predictions) throws {
+        let dir = directory(configuration.runName)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try AtomicFile.write(Data((configuration.prettyJSON() + "\n").utf8), to: dir.appendingPathComponent("config.json"))
+        try AtomicFile.write(Data(predictions.csv().utf8), to: dir.appendingPathComponent("predictions.csv"))
+        try AtomicFile.write(try encoder.encode(result) + Data("\n".utf8), to: dir.appendingPathComponent("result.json"))
+    }
+}

@@ -1,1 +1,0 @@
-// HDF5Storage: see Package.swift for this target's place in the layers.

@@ -1,0 +1,277 @@
+import CHDF5
+import Foundation
+
+/// Writes a new HDF5 file atomically: everything goes to a temporary file beside `path`
+/// (`.<name>.<pid>-<n>.tmp` in the same directory, so the final rename never crosses file
+/// systems), and `commit()` closes it and renames it onto `path`. A writer released without
+/// `commit()` (an error, a crash of the caller's logic) removes its temporary file, so `path`
+/// is either the previous file or the complete new one, never a half-written one.
+///
+/// Files use the HDF5 1.8+ object format (readable by h5py and HDF5 1.8 or later), which allows
+/// attributes larger than 64 KiB. Numbers are stored in their native little-endian types;
+/// strings as variable-length UTF-8.
+public final class HDF5Writer: @unchecked Sendable {
+    /// The file that `commit()` creates or replaces.
+    public let path: String
+    /// Where the data goes until `commit()`.
+    public let temporaryPath: String
+    private let file: hid_t
+    private var isOpen = true
+
+    /// Chunks of compressed datasets are capped at this many bytes (HDF5's default chunk cache
+    /// is 1 MiB; a chunk that fits in it is decompressed once per read).
+    public static let maximumChunkBytes = 1 << 20
+
+    nonisolated(unsafe) private static var temporaryCounter = 0
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw HDF5Error(.missingFile, file: path, object: "/", reason: "directory \(directory) does not exist")
+        }
+        let (file, temporary): (hid_t, String) = try HDF5Library.locked {
+            HDF5Writer.temporaryCounter += 1
+            let temporary = url.deletingLastPathComponent()
+                .appendingPathComponent(".\(url.lastPathComponent).\(getpid())-\(HDF5Writer.temporaryCounter).tmp").path
+            let fapl = H5Pcreate(atf_h5p_file_access())
+            defer { H5Pclose(fapl) }
+            H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110)
+            let id = H5Fcreate(temporary, atf_h5f_acc_excl(), HDF5Library.defaultPlist, fapl)
+            guard id >= 0 else {
+                throw HDF5Error(.io, file: path, object: "/",
+                                reason: HDF5Library.reason("cannot create temporary file \(temporary)"))
+            }
+            return (id, temporary)
+        }
+        self.file = file
+        self.temporaryPath = temporary
+    }
+
+    deinit {
+        guard isOpen else { return }
+        let f = file
+        HDF5Library.locked { _ = H5Fclose(f) }
+        unlink(temporaryPath)
+    }
+
+    // MARK: - Datasets
+
+    /// Writes `values` (row-major, `shape.reduce(1, *)` of them; shape [] is a scalar) as a new
+    /// dataset, creating missing parent groups. With `gzipLevel` (0-9) the dataset is chunked
+    /// (chunks of at most `maximumChunkBytes`, halving the outermost dimensions first) and
+    /// deflate-compressed; scalar and empty datasets cannot be chunked and are stored plainly.
+    public func write<T: HDF5Scalar>(_ values: [T], shape: [Int], to dataset: String,
+                                     gzipLevel: Int? = nil) throws {
+        try HDF5Library.locked {
+            let p = try prepareNew(dataset)
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw error(.invalidArgument, p, "negative dimension in shape \(shape)")
+            }
+            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            guard count == values.count else {
+                throw error(.invalidArgument, p, "shape \(shape) needs \(count) values, got \(values.count)")
+            }
+            if let level = gzipLevel, !(0...9).contains(level) {
+                throw error(.invalidArgument, p, "gzip level \(level) is outside 0...9")
+            }
+            let space = makeSpace(shape)
+            defer { H5Sclose(space) }
+            let dcpl = H5Pcreate(atf_h5p_dataset_create())
+            defer { H5Pclose(dcpl) }
+            if let level = gzipLevel, !shape.isEmpty, count > 0 {
+                var chunk = HDF5Writer.chunkShape(shape, elementBytes: MemoryLayout<T>.stride).map { hsize_t($0) }
+                H5Pset_chunk(dcpl, Int32(chunk.count), &chunk)
+                H5Pset_deflate(dcpl, UInt32(level))
+            }
+            let type = HDF5Library.nativeType(T.hdf5ElementType)
+            let d = try createDataset(p, type: type, space: space, dcpl: dcpl)
+            defer { H5Dclose(d) }
+            if count > 0 {
+                let status = values.withUnsafeBufferPointer {
+                    H5Dwrite(d, type, atf_h5s_all(), atf_h5s_all(), HDF5Library.defaultPlist, $0.baseAddress)
+                }
+                guard status >= 0 else { throw error(.io, p, HDF5Library.reason("cannot write data")) }
+            }
+        }
+    }
+
+    /// Writes a one-dimensional dataset of variable-length UTF-8 strings (h5py reads it with
+    /// `.asstr()`). Strings must not contain NUL characters.
+    public func writeStrings(_ values: [String], to dataset: String) throws {
+        try HDF5Library.locked {
+            let p = try prepareNew(dataset)
+            if let bad = values.firstIndex(where: { $0.utf8.contains(0) }) {
+                throw error(.invalidArgument, p, "string \(bad) contains a NUL character")
+            }
+            let type = HDF5Library.variableStringType()
+            defer { H5Tclose(type) }
+            let space = makeSpace([values.count])
+            defer { H5Sclose(space) }
+            let dcpl = H5Pcreate(atf_h5p_dataset_create())
+            defer { H5Pclose(dcpl) }
+            let d = try createDataset(p, type: type, space: space, dcpl: dcpl)
+            defer { H5Dclose(d) }
+            guard !values.isEmpty else { return }
+            let status = withCStrings(values) { pointers in
+                H5Dwrite(d, type, atf_h5s_all(), atf_h5s_all(), HDF5Library.defaultPlist, pointers)
+            }
+            guard status >= 0 else { throw error(.io, p, HDF5Library.reason("cannot write strings")) }
+        }
+    }
+
+    // MARK: - Groups and attributes
+
+    /// Creates `group` and any missing parents; an existing group is left as it is.
+    public func createGroup(_ group: String) throws {
+        try HDF5Library.locked {
+            try requireOpen(group)
+            let p = normalizedPath(group)
+            if let kind = HDF5Objects.kind(file, p) {
+                guard kind == .group else { throw error(.alreadyExists, p, "exists as a \(kind.rawValue), not a group") }
+                return
+            }
+            let lcpl = linkCreationList()
+            defer { H5Pclose(lcpl) }
+            let g = H5Gcreate2(file, p, lcpl, HDF5Library.defaultPlist, HDF5Library.defaultPlist)
+            guard g >= 0 else { throw error(.io, p, HDF5Library.reason("cannot create group")) }
+            H5Gclose(g)
+        }
+    }
+
+    /// Sets (or replaces) attribute `name` on an existing `object` (default: the root group).
+    public func setAttribute(_ name: String, _ value: HDF5AttributeValue, on object: String = "/") throws {
+        try HDF5Library.locked {
+            try requireOpen(object)
+            let p = normalizedPath(object)
+            let label = "\(p) attribute '\(name)'"
+            guard !name.isEmpty, !name.utf8.contains(0) else {
+                throw HDF5Error(.invalidArgument, file: path, object: label, reason: "invalid attribute name")
+            }
+            guard HDF5Objects.exists(file, p) else { throw error(.noSuchObject, p, "no such object to set '\(name)' on") }
+            if H5Aexists_by_name(file, p, name, HDF5Library.defaultPlist) > 0 {
+                H5Adelete_by_name(file, p, name, HDF5Library.defaultPlist)
+            }
+            let stringType = HDF5Library.variableStringType()
+            defer { H5Tclose(stringType) }
+            let type: hid_t, shape: [Int]
+            switch value {
+            case .string(let s):
+                guard !s.utf8.contains(0) else {
+                    throw HDF5Error(.invalidArgument, file: path, object: label, reason: "string contains a NUL character")
+                }
+                (type, shape) = (stringType, [])
+            case .int: (type, shape) = (atf_h5t_native_int64(), [])
+            case .double: (type, shape) = (atf_h5t_native_double(), [])
+            case .ints(let v): (type, shape) = (atf_h5t_native_int64(), [v.count])
+            case .doubles(let v): (type, shape) = (atf_h5t_native_double(), [v.count])
+            }
+            let space = makeSpace(shape)
+            defer { H5Sclose(space) }
+            let a = H5Acreate_by_name(file, p, name, type, space, HDF5Library.defaultPlist,
+                                      HDF5Library.defaultPlist, HDF5Library.defaultPlist)
+            guard a >= 0 else {
+                throw HDF5Error(.io, file: path, object: label, reason: HDF5Library.reason("cannot create attribute"))
+            }
+            defer { H5Aclose(a) }
+            var status: herr_t = 0
+            switch value {
+            case .string(let s): status = withCStrings([s]) { H5Awrite(a, type, $0) }
+            case .int(let v): status = withUnsafePointer(to: v) { H5Awrite(a, type, $0) }
+            case .double(let v): status = withUnsafePointer(to: v) { H5Awrite(a, type, $0) }
+            case .ints(let v): if !v.isEmpty { status = v.withUnsafeBufferPointer { H5Awrite(a, type, $0.baseAddress) } }
+            case .doubles(let v): if !v.isEmpty { status = v.withUnsafeBufferPointer { H5Awrite(a, type, $0.baseAddress) } }
+            }
+            guard status >= 0 else {
+                throw HDF5Error(.io, file: path, object: label, reason: HDF5Library.reason("cannot write attribute"))
+            }
+        }
+    }
+
+    // MARK: - Commit
+
+    /// Closes the file and renames it onto `path` (atomically replacing any previous file).
+    /// The writer cannot be used afterwards.
+    public func commit() throws {
+        try HDF5Library.locked {
+            try requireOpen("/")
+            isOpen = false
+            guard H5Fclose(file) >= 0 else {
+                let reason = HDF5Library.reason("cannot finish temporary file \(temporaryPath)")
+                unlink(temporaryPath)
+                throw error(.io, "/", reason)
+            }
+            guard rename(temporaryPath, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporaryPath)
+                throw error(.io, "/", "cannot rename \(temporaryPath) to the target: \(reason)")
+            }
+        }
+    }
+
+    // MARK: - Helpers (caller holds the lock)
+
+    /// Chunk dimensions for `shape`: the whole dataset when it fits in `maximumChunkBytes`,
+    /// otherwise halving (rounding up) the outermost dimension above 1 until it fits.
+    public static func chunkShape(_ shape: [Int], elementBytes: Int) -> [Int] {
+        var chunk = shape.map { max($0, 1) }
+        while chunk.reduce(elementBytes, *) > maximumChunkBytes, let i = chunk.firstIndex(where: { $0 > 1 }) {
+            chunk[i] = (chunk[i] + 1) / 2
+        }
+        return chunk
+    }
+
+    private func error(_ kind: HDF5Error.Kind, _ object: String, _ reason: String) -> HDF5Error {
+        HDF5Error(kind, file: path, object: object, reason: reason)
+    }
+
+    private func requireOpen(_ object: String) throws {
+        guard isOpen else { throw error(.writerClosed, normalizedPath(object), "writer already committed") }
+    }
+
+    /// Checks a dataset path is new and writable; returns it normalised.
+    private func prepareNew(_ dataset: String) throws -> String {
+        try requireOpen(dataset)
+        let p = normalizedPath(dataset)
+        guard p != "/" else { throw error(.invalidArgument, p, "the root group cannot be a dataset") }
+        if let kind = HDF5Objects.kind(file, p) {
+            throw error(.alreadyExists, p, "a \(kind.rawValue) of this name already exists")
+        }
+        // A parent that exists but is a dataset would make HDF5 fail obscurely: say so plainly.
+        for prefix in pathPrefixes(p).dropLast() {
+            if let kind = HDF5Objects.kind(file, prefix), kind != .group {
+                throw error(.wrongObjectKind, p, "parent \(prefix) is a \(kind.rawValue), not a group")
+            }
+        }
+        return p
+    }
+
+    private func linkCreationList() -> hid_t {
+        let lcpl = H5Pcreate(atf_h5p_link_create())
+        H5Pset_create_intermediate_group(lcpl, 1)
+        return lcpl
+    }
+
+    private func makeSpace(_ shape: [Int]) -> hid_t {
+        if shape.isEmpty { return H5Screate(H5S_SCALAR) }
+        var dims = shape.map { hsize_t($0) }
+        return H5Screate_simple(Int32(dims.count), &dims, nil)
+    }
+
+    private func createDataset(_ p: String, type: hid_t, space: hid_t, dcpl: hid_t) throws -> hid_t {
+        let lcpl = linkCreationList()
+        defer { H5Pclose(lcpl) }
+        let d = H5Dcreate2(file, p, type, space, lcpl, dcpl, HDF5Library.defaultPlist)
+        guard d >= 0 else { throw error(.io, p, HDF5Library.reason("cannot create dataset")) }
+        return d
+    }
+}
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings` (valid only inside).
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafeRawPointer) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return copies.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress!)) }
+}

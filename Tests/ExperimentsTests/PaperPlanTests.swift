@@ -1,0 +1,25 @@
+import Testing
+@testable import Experiments
+
+@Suite("Paper plan")
+struct PaperPlanTests {
+    @Test func planCoversEveryCellAndDeduplicatesSharedRuns() {
+        let plan = PaperPlan(tables: PaperTables.all, datasets: ["ml100k"], seeds: [0, 1, 2], base: ExperimentConfiguration())
+        // Cells: II 5x2, III 3x2, IV 6x1, V 4x1 = 26.
+        #expect(plan.cells.count == 26)
+        // Distinct configurations per seed: II 10; III adds (b),(c) x 2 K = 4 ((a) is II's ATFLRec);
+        // IV: stacking max = fusion max = the K=500 default, so 4 new; V: 80 bins is the default, 3 new.
+        #expect(plan.configurations.count == 3 * (10 + 4 + 4 + 3))
+        let names = plan.configurations.map(\.runName)
+        #expect(Set(names).count == names.count)
+        // The ATFLRec K=500 default run fills cells of all four tables.
+        let defaultRun = plan.cells.first { $0.table == "II" && $0.row == "ATFLRec" && $0.column == "K=500" }!.runs[0]
+        let tablesUsingIt = Set(plan.cells.filter { $0.runs.contains(defaultRun) }.map(\.table))
+        #expect(tablesUsingIt == ["II", "III", "IV", "V"])
+    }
+
+    @Test func paperValuesAreOnlyTheTwoThatSurvive() {
+        let known = PaperTables.all.flatMap { t in t.paperValues.map { "\(t.id):\($0.key)=\($0.value)" } }.sorted()
+        #expect(known == ["II:ATFLRec|K=100=0.6042", "II:ATFLRec|K=500=0.6708"])
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Experiments
+
+/// A trainer that records which runs it was asked for and returns a result derived from the
+/// configuration, so the runner's caching can be checked without training anything.
+final class RecordingTrainer: ModelTrainer, @unchecked Sendable {
+    var calls: [String] = []
+    var failOn: String?
+
+    func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
+        if c.runName == failOn { throw ConfigurationError("interrupted at \(c.runName)") }
+        calls.append(c.runName)
+        let auc = 0.5 + Double(c.seed) / 100
+        return (RunResult(run: c.runName, configurationHash: c.hash(), testAUC: auc, testUAUC: auc, testLogLoss: 0.7,
+                          bestValidationAUC: auc, epochsRun: 1, optimizerSteps: 1, wallSeconds: 0,
+                          trainSamplesPerSecond: 0, trainSampleIDs: [1, 2]),
+                Predictions(sampleIDs: [1, 2], users: [1, 1], labels: [0, 1], scores: [0.25, 0.75]))
+    }
+}
+
+@Suite("Paper runner")
+struct PaperRunnerTests {
+    @Test func interruptedPlansContinueAndDeletedRunsAreRecomputedAlone() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let plan = PaperPlan(tables: [PaperTables.layouts], datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
+        #expect(plan.configurations.count == 12)
+        let trainer = RecordingTrainer()
+        let runner = PaperRunner(store: RunStore(root: root.appendingPathComponent("runs")),
+                                 checkpointsRoot: root.appendingPathComponent("checkpoints"),
+                                 trainer: { _ in trainer }, estimateSeconds: { _ in 1 })
+        // Interrupt at the fifth run: four are stored.
+        trainer.failOn = plan.configurations[4].runName
+        #expect(throws: ConfigurationError.self) { _ = try runner.execute(plan, log: { _ in }) }
+        #expect(trainer.calls.count == 4)
+        // Continue: only the eight missing runs are trained.
+        trainer.failOn = nil
+        trainer.calls = []
+        let first = try runner.execute(plan, log: { _ in })
+        #expect(trainer.calls == plan.configurations.dropFirst(4).map(\.runName))
+        // Finished: nothing is trained again.
+        trainer.calls = []
+        _ = try runner.execute(plan, log: { _ in })
+        #expect(trainer.calls.isEmpty)
+        // Delete one run directory: exactly that run is recomputed, with identical results.
+        let victim = plan.configurations[7].runName
+        try FileManager.default.removeItem(at: root.appendingPathComponent("runs").appendingPathComponent(victim))
+        let again = try runner.execute(plan, log: { _ in })
+        #expect(trainer.calls == [victim])
+        #expect(again[victim]!.0 == first[victim]!.0)
+    }
+
+    @Test func aModelWithoutTrainerIsAnErrorBeforeAnyWork() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let plan = PaperPlan(tables: [PaperTables.comparison], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
+        let trainer = RecordingTrainer()
+        let runner = PaperRunner(store: RunStore(root: root), checkpointsRoot: root,
+                                 trainer: { $0 == .atflrec ? trainer : nil }, estimateSeconds: { _ in 1 })
+        do {
+            _ = try runner.execute(plan, log: { _ in })
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("no trainer for model 'gru4rec'"))
+        }
+        #expect(trainer.calls.isEmpty)
+    }
+}

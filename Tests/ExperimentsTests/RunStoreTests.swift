@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Experiments
+
+@Suite("Run store")
+struct RunStoreTests {
+    func sample(_ c: ExperimentConfiguration) -> (RunResult, Predictions) {
+        let r = RunResult(run: c.runName, configurationHash: c.hash(), testAUC: 0.61, testUAUC: 0.6, testLogLoss: 0.69,
+                          bestValidationAUC: 0.62, epochsRun: 3, optimizerSteps: 9, wallSeconds: 1.5,
+                          trainSamplesPerSecond: 100, trainSampleIDs: [3, 1, 2])
+        let p = Predictions(sampleIDs: [10, 11], users: [1, 2], labels: [0, 1], scores: [0.1, 1.0 / 3.0])
+        return (r, p)
+    }
+
+    @Test func savedRunsLoadExactlyAndMissingOnesAreNil() throws {
+        let store = RunStore(root: try Fixtures.temporaryDirectory())
+        let c = ExperimentConfiguration()
+        #expect(try store.load(c) == nil)
+        let (r, p) = sample(c)
+        try store.save(c, result: r, predictions: p)
+        let loaded = try #require(try store.load(c))
+        #expect(loaded.0 == r)
+        #expect(loaded.1 == p)  // scores round-trip bit for bit through %.17g
+        var other = c
+        other.seed = 1
+        #expect(try store.load(other) == nil)
+    }
+
+    @Test func incompleteRunIsMissingAndMalformedPredictionsNameTheLine() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let store = RunStore(root: root)
+        let c = ExperimentConfiguration()
+        let (r, p) = sample(c)
+        try store.save(c, result: r, predictions: p)
+        let dir = root.appendingPathComponent(c.runName)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("result.json"))
+        #expect(try store.load(c) == nil)
+        try store.save(c, result: r, predictions: p)
+        try Data("sample_id,user,label,score\n1,2,3,0.5\n".utf8).write(to: dir.appendingPathComponent("predictions.csv"))
+        #expect(throws: ConfigurationError.self) { try store.load(c) }
+        do { _ = try store.load(c) } catch { #expect("\(error)".contains("predictions.csv:2: malformed")) }
+    }
+}
