@@ -34,7 +34,7 @@ public struct BaselineSample: Sendable, Equatable {
 
 /// A model that turns (history, target) into one logit and gives the gradient of any loss of the
 /// logits with respect to its parameters.
-public protocol SequenceScorer {
+public protocol SequenceScorer: Sendable {
     /// Short model name ("GRU4Rec", ...).
     var name: String { get }
     var parameters: ParameterSet { get set }

@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 import Testing
 import TestSupport
@@ -92,4 +93,26 @@ private func checkFiniteDifferences<M: SequenceScorer>(_ model: M, _ batch: [Bas
     checkFiniteDifferences(LightGCN(config: LightGCNConfig(embeddingSize: 4, layers: 2), graph: graph, random: &random), batch)
     checkFiniteDifferences(GraphSAGE(config: GraphSAGEConfig(embeddingSize: 4, hiddenSize: 3, layers: 2), graph: graph,
                                      random: &random), batch)
+}
+
+@Test func committedSettingsFilesLoadAndBadOnesFailWithOneLine() throws {
+    for kind in BaselineKind.allCases {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
+        let settings = try BaselineSettings.load(url)
+        #expect(settings.model == kind)
+        #expect(settings.training.learningRate == 1e-3, "REFERENCE section 6: Adam lr 1e-3")
+    }
+    let sasrec = try BaselineSettings.load(Fixtures.repositoryRoot.appendingPathComponent("paper/configs/baselines/sasrec.json"))
+    #expect(sasrec.sasrec == SASRecConfig(), "the file restates RecBole's defaults, which are the type's defaults")
+    func failure(_ json: String) -> String {
+        do { _ = try BaselineSettings.decode(Data(json.utf8), source: "x.json"); return "no error" } catch { return "\(error)" }
+    }
+    let training = #""training": {"epochs": 1, "batchSize": 2, "learningRate": 0.1, "weightDecay": 0, "patience": 1}"#
+    #expect(failure(#"{"model": "gru4rec", "gru4rec": {"embeddingSize": 4, "hiddenSize": 4}, "bogus": 1, \#(training)}"#)
+            == "x.json: unknown key 'bogus'")
+    #expect(failure(#"{"model": "gru4rec", "gru4rec": {"embeddingSize": 4, "hiddenSize": 4, "dropout": 0.3}, \#(training)}"#)
+            == "x.json: unknown key 'gru4rec.dropout'")
+    #expect(failure(#"{"model": "gru4rec", "gru4rec": {"embeddingSize": "big", "hiddenSize": 4}, \#(training)}"#)
+            == "x.json: wrong type at 'gru4rec.embeddingSize'")
+    #expect(failure(#"{"model": "gru4rec", "sasrec": {}, \#(training)}"#).hasPrefix("x.json: "))
 }
