@@ -34,7 +34,7 @@ let libraryTargets: [Target] = [
     .target(name: "AudioFeatures", dependencies: ["CSndfile", "CSampleRate", "CFFTW", "SeededRandom", "HDF5Storage"]),
     .target(name: "TextModels", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom", "HDF5Storage"]),
     .target(name: "RecData", dependencies: ["SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage"]),
-    .target(name: "Evaluation"),
+    .target(name: "Evaluation", dependencies: ["SeededRandom"]),
     .target(name: "ATFLRecModel", dependencies: ["NeuralLayers", "TextModels", "Autograd", "TensorCore", "SeededRandom"]),
     .target(name: "Baselines", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom", "CBLAS"]),
     .target(name: "Experiments", dependencies: [
@@ -68,7 +68,7 @@ let testTargets: [Target] = [
     .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "TestSupport"]),
     .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Optimizers", "TestSupport"]),
     .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestSupport"]),
-    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),

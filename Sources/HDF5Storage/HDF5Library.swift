@@ -44,6 +44,19 @@ enum HDF5Library {
 
     static var defaultPlist: hid_t { atf_h5p_default() }
 
+    /// File-access properties shared by readers and writers (caller closes the list).
+    ///
+    /// File locking is off. HDF5 1.10 flock()s every file it opens, and the descriptor is not
+    /// close-on-exec, so a child process started meanwhile (a test running h5py, the CLI) inherits
+    /// the lock and keeps it after we close the file: the next open of that file then fails with
+    /// "unable to lock file". Locking protects nothing here: writers fill a fresh temporary file
+    /// that no reader can see until the atomic rename, and in-process access is serialised.
+    static func fileAccessList() -> hid_t {
+        let fapl = H5Pcreate(atf_h5p_file_access())
+        H5Pset_file_locking(fapl, false, true)
+        return fapl
+    }
+
     /// A memory type for variable-length UTF-8 strings (caller closes it).
     static func variableStringType() -> hid_t {
         let t = H5Tcopy(atf_h5t_c_s1())

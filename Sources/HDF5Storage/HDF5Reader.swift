@@ -21,14 +21,18 @@ public final class HDF5Reader: @unchecked Sendable {
             throw HDF5Error(.notHDF5, file: path, object: "/", reason: "is a directory, not an HDF5 file")
         }
         file = try HDF5Library.locked {
-            guard H5Fis_hdf5(path) > 0 else {
-                throw HDF5Error(.notHDF5, file: path, object: "/",
-                                reason: HDF5Library.reason("not an HDF5 file (no HDF5 signature)"))
-            }
-            let id = H5Fopen(path, atf_h5f_acc_rdonly(), HDF5Library.defaultPlist)
+            let fapl = HDF5Library.fileAccessList()
+            defer { H5Pclose(fapl) }
+            let id = H5Fopen(path, atf_h5f_acc_rdonly(), fapl)
             guard id >= 0 else {
+                // H5Fis_hdf5 would tell "not HDF5" apart up front, but it opens the file with
+                // default (locking) properties; HDF5's own message says it just as well.
+                let detail = HDF5Library.takeErrorText()
+                if detail.contains("signature not found") {
+                    throw HDF5Error(.notHDF5, file: path, object: "/", reason: "not an HDF5 file (no HDF5 signature)")
+                }
                 throw HDF5Error(.notHDF5, file: path, object: "/",
-                                reason: HDF5Library.reason("cannot open as HDF5 (damaged or truncated?)"))
+                                reason: "cannot open as HDF5 (damaged or truncated?)" + (detail.isEmpty ? "" : " (HDF5: \(detail))"))
             }
             return id
         }

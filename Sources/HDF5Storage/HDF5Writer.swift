@@ -36,7 +36,7 @@ public final class HDF5Writer: @unchecked Sendable {
             HDF5Writer.temporaryCounter += 1
             let temporary = url.deletingLastPathComponent()
                 .appendingPathComponent(".\(url.lastPathComponent).\(getpid())-\(HDF5Writer.temporaryCounter).tmp").path
-            let fapl = H5Pcreate(atf_h5p_file_access())
+            let fapl = HDF5Library.fileAccessList()
             defer { H5Pclose(fapl) }
             H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110)
             let id = H5Fcreate(temporary, atf_h5f_acc_excl(), HDF5Library.defaultPlist, fapl)

@@ -4,7 +4,9 @@ struct ATFLRec: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atflrec",
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
-        subcommands: [])
+        subcommands: [
+            InspectCommand.self,
+        ])
 }
 
 ATFLRec.main()

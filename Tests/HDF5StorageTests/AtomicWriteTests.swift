@@ -45,4 +45,26 @@ import TestSupport
         try third.commit()
         #expect(try HDF5Reader(path: path).read(Float.self, "generation").values == [3])
     }
+
+    /// A child process started while a file is open briefly inherits its descriptor (until it
+    /// closes it before exec), and with it any flock() on the file; with HDF5's file locking on,
+    /// an open during that window failed with "unable to lock file" (seen when the test suite
+    /// runs h5py and the CLI in parallel). Locking is off: a file someone else holds an exclusive
+    /// flock on still opens, and can be replaced.
+    @Test func fileLockedByAnotherDescriptorStillOpens() throws {
+        let dir = try Fixtures.temporaryDirectory("hdf5-flock")
+        let path = dir.appendingPathComponent("out.h5").path
+        let w = try HDF5Writer(path: path)
+        try w.write([Int64(42)], shape: [], to: "answer")
+        try w.commit()
+        let fd = open(path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        #expect(try HDF5Reader(path: path).readScalar(Int64.self, "answer") == 42)
+        let again = try HDF5Writer(path: path)
+        try again.write([Int64(43)], shape: [], to: "answer")
+        try again.commit()
+        #expect(try HDF5Reader(path: path).readScalar(Int64.self, "answer") == 43)
+    }
 }

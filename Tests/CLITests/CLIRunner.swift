@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Output of one run of the built `atflrec` binary.
+struct CLIRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// The `atflrec` executable of the current build: SwiftPM puts it in the same directory as the
+/// test bundle (`.build/<triple>/<configuration>/`), which the test process runs from.
+func atflrecBinary() -> URL? {
+    var directories: [URL] = []
+    if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+    directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+    for bundle in Bundle.allBundles { directories.append(bundle.bundleURL.deletingLastPathComponent()) }
+    // The .xctest bundle may be a directory whose executable sits deeper (macOS layout).
+    for directory in directories {
+        var candidate = directory
+        for _ in 0..<4 {
+            let binary = candidate.appendingPathComponent("atflrec")
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+            candidate = candidate.deletingLastPathComponent()
+        }
+    }
+    return nil
+}
+
+/// Runs the built `atflrec` with `arguments`; records a failure (with how to build it) and
+/// returns nil when the binary cannot be found.
+func runATFLRec(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
+    guard let binary = atflrecBinary() else {
+        let message = "the atflrec binary was not found next to the test bundle (\(CommandLine.arguments[0])); "
+            + "`swift build` (or `swift test`, which builds it) first"
+        Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+        return nil
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIRun(status: process.terminationStatus,
+                  stdout: String(decoding: outData, as: UTF8.self),
+                  stderr: String(decoding: errData, as: UTF8.self))
+}
