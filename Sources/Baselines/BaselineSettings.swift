@@ -129,7 +129,7 @@ public enum BaselineRun {
         let encodedTest = vocabulary.encode(test)
         let logits = model.logits(encodedTest)
         let labels = encodedTest.map { Int($0.label) }
-        let auc = labels.contains(0) && labels.contains(1) ? rocAUC(labels: labels, scores: logits) : .nan
+        let auc = labels.contains(0) && labels.contains(1) ? try logitAUC(labels: labels, logits: logits) : .nan
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return BaselineRunResult(model: model, report: report, testLogits: logits,

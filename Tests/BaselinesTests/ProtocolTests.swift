@@ -55,13 +55,6 @@ import TestSupport
     #expect(withHeldOut == graph)
 }
 
-@Test func aucHandlesTiesAsMidRanks() {
-    // Positives {0.8, 0.4}, negatives {0.4, 0.1}: pairs (0.8>0.4) (0.8>0.1) (0.4=0.4 -> 1/2) (0.4>0.1) = 3.5/4.
-    #expect(rocAUC(labels: [1, 0, 1, 0], scores: [0.8, 0.4, 0.4, 0.1]) == 0.875)
-    #expect(rocAUC(labels: [0, 1], scores: [1, 2]) == 1)
-    #expect(rocAUC(labels: [0, 1, 0, 1], scores: [3, 3, 3, 3]) == 0.5)
-}
-
 /// Central differences of the mean BCE loss in Float with step 1e-2 on a handful of entries of
 /// every parameter; Float rounding and curvature limit the agreement to about 1e-3 relative.
 private func checkFiniteDifferences<M: SequenceScorer>(_ model: M, _ batch: [BaselineSample]) {

@@ -12,10 +12,10 @@ import TestSupport
 private let config = BaselineTrainingConfig(epochs: 60, batchSize: 32, learningRate: 1e-2, patience: 10)
 
 private func trainAndTest<M: SequenceScorer>(_ model: inout M, _ data: SyntheticSplits) throws -> (BaselineTrainingReport, Double) {
-    let before = rocAUC(labels: data.test.map { Int($0.label) }, scores: model.logits(data.test))
+    let before = try logitAUC(labels: data.test.map { Int($0.label) }, logits: model.logits(data.test))
     let report = try BaselineTrainer.train(&model, training: data.train, validation: data.validation,
                                            config: config, seeds: SeedBook(seed: 3))
-    let auc = rocAUC(labels: data.test.map { Int($0.label) }, scores: model.logits(data.test))
+    let auc = try logitAUC(labels: data.test.map { Int($0.label) }, logits: model.logits(data.test))
     print("\(model.name): test AUC \(auc) (untrained \(before)), best epoch \(report.bestEpoch), validation AUC \(report.bestValidationAUC), first/last loss \(report.trainingLoss.first ?? 0)/\(report.trainingLoss.last ?? 0)")
     #expect(report.trainingLoss.last! < report.trainingLoss.first!, "\(model.name): training loss must decrease")
     #expect(auc > before, "\(model.name): training must improve on the untrained model")
