@@ -39,7 +39,9 @@ let libraryTargets: [Target] = [
     .target(name: "RecData", dependencies: ["SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage"]),
     .target(name: "Evaluation", dependencies: ["SeededRandom"]),
     .target(name: "ATFLRecModel", dependencies: ["NeuralLayers", "TextModels", "Autograd", "TensorCore", "SeededRandom"]),
-    .target(name: "Baselines", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom"]),
+    .target(name: "Baselines", dependencies: [
+        "NeuralLayers", "Autograd", "TensorCore", "Optimizers", "Evaluation", "SeededRandom", "CBLAS",
+    ]),
     .target(name: "Experiments", dependencies: [
         "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
         "TextModels", "HDF5Storage", "SeededRandom",

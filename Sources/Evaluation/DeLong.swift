@@ -37,7 +37,18 @@ public struct DeLongResult: Equatable, Sendable {
 /// DeLong's test for the AUCs of `scoresA` and `scoresB` on the same samples with 0/1 `labels`.
 /// Needs at least two positives and two negatives (for the sample covariances).
 public func deLongTest(labels: [Int], scoresA: [Double], scoresB: [Double]) throws -> DeLongResult {
-    let positives = try validate(labels: labels, scores: [scoresA, scoresB], metric: "DeLong")
+    try deLongTest(labels: labels, seedScoresA: [scoresA], seedScoresB: [scoresB])
+}
+
+/// DeLong's test of the seed-mean AUCs of two models, each trained with several seeds and scored
+/// on the same samples (`seedScoresA[s]` are seed s's scores). AUC is linear in the structural
+/// components, so the mean AUC over seeds is the AUC of the seed-averaged components, and
+/// DeLong's covariance of those averaged components is the sampling variance of the seed-mean
+/// AUCs (conditional on the trained models). With one seed each this is the ordinary test.
+/// The seed counts of a and b may differ.
+public func deLongTest(labels: [Int], seedScoresA: [[Double]], seedScoresB: [[Double]]) throws -> DeLongResult {
+    guard !seedScoresA.isEmpty && !seedScoresB.isEmpty else { throw MetricError("DeLong: no scores") }
+    let positives = try validate(labels: labels, scores: seedScoresA + seedScoresB, metric: "DeLong")
     let negatives = labels.count - positives
     guard positives >= 2 && negatives >= 2 else {
         throw MetricError("DeLong: needs at least 2 positives and 2 negatives, got \(positives) and \(negatives)")
@@ -46,23 +57,29 @@ public func deLongTest(labels: [Int], scoresA: [Double], scoresB: [Double]) thro
     let negativeIndex = labels.indices.filter { labels[$0] == 0 }
     let m = Double(positives), n = Double(negatives)
 
-    // Structural components of one classifier: V10 (per positive), V01 (per negative), AUC.
-    func components(_ scores: [Double]) -> (v10: [Double], v01: [Double], auc: Double) {
-        let x = positiveIndex.map { scores[$0] }
-        let y = negativeIndex.map { scores[$0] }
-        let tx = midranks(x), ty = midranks(y), tz = midranks(x + y)
-        var rankSum = 0.0
-        var v10 = [Double](repeating: 0, count: x.count)
-        for i in x.indices {
-            rankSum += tz[i]
-            v10[i] = (tz[i] - tx[i]) / n
+    // Structural components of one model, averaged over its seeds (in seed order): V10 (per
+    // positive), V01 (per negative), and the mean AUC.
+    func components(_ seeds: [[Double]]) -> (v10: [Double], v01: [Double], auc: Double) {
+        var v10 = [Double](repeating: 0, count: positives)
+        var v01 = [Double](repeating: 0, count: negatives)
+        var aucSum = 0.0
+        let k = Double(seeds.count)
+        for scores in seeds {
+            let x = positiveIndex.map { scores[$0] }
+            let y = negativeIndex.map { scores[$0] }
+            let tx = midranks(x), ty = midranks(y), tz = midranks(x + y)
+            var rankSum = 0.0
+            for i in x.indices {
+                rankSum += tz[i]
+                v10[i] += (tz[i] - tx[i]) / n / k
+            }
+            for j in y.indices { v01[j] += (1 - (tz[x.count + j] - ty[j]) / m) / k }
+            aucSum += (rankSum - m * (m + 1) / 2) / (m * n)
         }
-        var v01 = [Double](repeating: 0, count: y.count)
-        for j in y.indices { v01[j] = 1 - (tz[x.count + j] - ty[j]) / m }
-        return (v10, v01, (rankSum - m * (m + 1) / 2) / (m * n))
+        return (v10, v01, aucSum / k)
     }
 
-    let a = components(scoresA), b = components(scoresB)
+    let a = components(seedScoresA), b = components(seedScoresB)
     let s10 = covariance(a.v10, b.v10), s01 = covariance(a.v01, b.v01)
     let varianceA = s10.aa / m + s01.aa / n
     let varianceB = s10.bb / m + s01.bb / n

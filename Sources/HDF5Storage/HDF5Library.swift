@@ -127,6 +127,17 @@ enum HDF5Objects {
         }
     }
 
+    /// Selects rows start ..< start + count (first dimension) of `space` and returns a memory
+    /// dataspace of that block's shape (caller closes it).
+    static func selectRows(_ space: hid_t, shape: [Int], start: Int, count: Int) throws -> hid_t {
+        var offset = [hsize_t](repeating: 0, count: shape.count)
+        offset[0] = hsize_t(start)
+        var block = shape.map { hsize_t($0) }
+        block[0] = hsize_t(count)
+        H5Sselect_hyperslab(space, H5S_SELECT_SET, &offset, nil, &block, nil)
+        return H5Screate_simple(Int32(block.count), &block, nil)
+    }
+
     /// The stored type in numpy-like words.
     static func describe(type t: hid_t) -> String {
         let size = H5Tget_size(t)

@@ -147,6 +147,43 @@ public final class HDF5Reader: @unchecked Sendable {
         }
     }
 
+    /// Reads rows `rows` (a range along the first dimension) of a numeric dataset: shape
+    /// `[rows.count] + shape.dropFirst()`. Only those rows are read from the file.
+    public func read<T: HDF5Scalar>(_ type: T.Type, _ dataset: String, rows: Range<Int>) throws -> HDF5Array<T> {
+        try HDF5Library.locked {
+            let p = normalizedPath(dataset)
+            let d = try openDataset(p)
+            defer { H5Dclose(d) }
+            let t = H5Dget_type(d)
+            defer { H5Tclose(t) }
+            guard HDF5Objects.isNumeric(type: t) else {
+                throw error(.typeMismatch, p, "stored as \(HDF5Objects.describe(type: t)), cannot be read as \(T.self)")
+            }
+            let shape = try datasetShape(d, p)
+            guard let first = shape.first else { throw error(.shapeMismatch, p, "is a scalar; it has no rows") }
+            guard rows.lowerBound >= 0 && rows.upperBound <= first else {
+                throw error(.shapeMismatch, p, "rows \(rows.lowerBound)..<\(rows.upperBound) outside 0..<\(first) of shape \(shape)")
+            }
+            let outShape = [rows.count] + shape.dropFirst()
+            let count = outShape.reduce(1, *)
+            guard count > 0 else { return HDF5Array(shape: outShape, values: []) }
+            let fileSpace = H5Dget_space(d)
+            defer { H5Sclose(fileSpace) }
+            let memSpace = try HDF5Objects.selectRows(fileSpace, shape: shape, start: rows.lowerBound, count: rows.count)
+            defer { H5Sclose(memSpace) }
+            var status: herr_t = 0
+            let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                status = H5Dread(d, HDF5Library.nativeType(T.hdf5ElementType), memSpace, fileSpace,
+                                 HDF5Library.defaultPlist, buffer.baseAddress)
+                initialized = status >= 0 ? count : 0
+            }
+            guard status >= 0 else {
+                throw error(.io, p, HDF5Library.reason("cannot read rows \(rows.lowerBound)..<\(rows.upperBound)"))
+            }
+            return HDF5Array(shape: outShape, values: values)
+        }
+    }
+
     /// Reads a dataset holding exactly one value (shape [] or any shape with one element).
     public func readScalar<T: HDF5Scalar>(_ type: T.Type, _ dataset: String) throws -> T {
         let array = try read(type, dataset)

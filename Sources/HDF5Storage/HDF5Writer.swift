@@ -66,35 +66,66 @@ public final class HDF5Writer: @unchecked Sendable {
     public func write<T: HDF5Scalar>(_ values: [T], shape: [Int], to dataset: String,
                                      gzipLevel: Int? = nil) throws {
         try HDF5Library.locked {
-            let p = try prepareNew(dataset)
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw error(.invalidArgument, p, "negative dimension in shape \(shape)")
-            }
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            let (p, count) = try validateNew(dataset, shape: shape, gzipLevel: gzipLevel)
             guard count == values.count else {
                 throw error(.invalidArgument, p, "shape \(shape) needs \(count) values, got \(values.count)")
             }
-            if let level = gzipLevel, !(0...9).contains(level) {
-                throw error(.invalidArgument, p, "gzip level \(level) is outside 0...9")
-            }
-            let space = makeSpace(shape)
-            defer { H5Sclose(space) }
-            let dcpl = H5Pcreate(atf_h5p_dataset_create())
-            defer { H5Pclose(dcpl) }
-            if let level = gzipLevel, !shape.isEmpty, count > 0 {
-                var chunk = HDF5Writer.chunkShape(shape, elementBytes: MemoryLayout<T>.stride).map { hsize_t($0) }
-                H5Pset_chunk(dcpl, Int32(chunk.count), &chunk)
-                H5Pset_deflate(dcpl, UInt32(level))
-            }
-            let type = HDF5Library.nativeType(T.hdf5ElementType)
-            let d = try createDataset(p, type: type, space: space, dcpl: dcpl)
+            let d = try createNumeric(T.self, p, shape: shape, count: count, gzipLevel: gzipLevel)
             defer { H5Dclose(d) }
             if count > 0 {
                 let status = values.withUnsafeBufferPointer {
-                    H5Dwrite(d, type, atf_h5s_all(), atf_h5s_all(), HDF5Library.defaultPlist, $0.baseAddress)
+                    H5Dwrite(d, HDF5Library.nativeType(T.hdf5ElementType), atf_h5s_all(), atf_h5s_all(),
+                             HDF5Library.defaultPlist, $0.baseAddress)
                 }
                 guard status >= 0 else { throw error(.io, p, HDF5Library.reason("cannot write data")) }
             }
+        }
+    }
+
+    /// Creates a numeric dataset of `shape` filled with zeros, to be filled piecewise with
+    /// `writeRows` (for data too large to hold in memory at once, e.g. feature caches). Same
+    /// storage rules as `write` (chunks of compressed datasets split the outermost dimension first,
+    /// so row ranges touch few chunks).
+    public func createDataset<T: HDF5Scalar>(_ type: T.Type, shape: [Int], at dataset: String,
+                                             gzipLevel: Int? = nil) throws {
+        try HDF5Library.locked {
+            let (p, count) = try validateNew(dataset, shape: shape, gzipLevel: gzipLevel)
+            let d = try createNumeric(T.self, p, shape: shape, count: count, gzipLevel: gzipLevel)
+            H5Dclose(d)
+        }
+    }
+
+    /// Writes `values` into rows `startRow ..< startRow + k` (along the first dimension) of an
+    /// existing numeric dataset of this writer; `values.count` must be k whole rows.
+    public func writeRows<T: HDF5Scalar>(_ values: [T], startingAt startRow: Int, to dataset: String) throws {
+        try HDF5Library.locked {
+            try requireOpen(dataset)
+            let p = normalizedPath(dataset)
+            guard let kind = HDF5Objects.kind(file, p) else { throw error(.noSuchObject, p, "no such dataset") }
+            guard kind == .dataset else { throw error(.wrongObjectKind, p, "is a \(kind.rawValue), not a dataset") }
+            let d = H5Dopen2(file, p, HDF5Library.defaultPlist)
+            guard d >= 0 else { throw error(.io, p, HDF5Library.reason("cannot open dataset")) }
+            defer { H5Dclose(d) }
+            let fileSpace = H5Dget_space(d)
+            defer { H5Sclose(fileSpace) }
+            guard let shape = HDF5Objects.shape(ofSpace: fileSpace), !shape.isEmpty else {
+                throw error(.shapeMismatch, p, "has no rows (scalar or null dataspace)")
+            }
+            let rowSize = shape.dropFirst().reduce(1, *)
+            guard rowSize > 0 ? values.count % rowSize == 0 : values.isEmpty else {
+                throw error(.invalidArgument, p, "\(values.count) values are not whole rows of \(rowSize)")
+            }
+            let rows = rowSize > 0 ? values.count / rowSize : 0
+            guard startRow >= 0 && startRow + rows <= shape[0] else {
+                throw error(.shapeMismatch, p, "rows \(startRow)..<\(startRow + rows) outside 0..<\(shape[0]) of shape \(shape)")
+            }
+            guard rows > 0 else { return }
+            let memSpace = try HDF5Objects.selectRows(fileSpace, shape: shape, start: startRow, count: rows)
+            defer { H5Sclose(memSpace) }
+            let status = values.withUnsafeBufferPointer {
+                H5Dwrite(d, HDF5Library.nativeType(T.hdf5ElementType), memSpace, fileSpace, HDF5Library.defaultPlist, $0.baseAddress)
+            }
+            guard status >= 0 else { throw error(.io, p, HDF5Library.reason("cannot write rows")) }
         }
     }
 
@@ -246,6 +277,39 @@ public final class HDF5Writer: @unchecked Sendable {
             }
         }
         return p
+    }
+
+    /// Checks a new numeric dataset's path, shape and gzip level; returns the path and count.
+    private func validateNew(_ dataset: String, shape: [Int], gzipLevel: Int?) throws -> (String, Int) {
+        let p = try prepareNew(dataset)
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw error(.invalidArgument, p, "negative dimension in shape \(shape)")
+        }
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw error(.invalidArgument, p, "shape \(shape) is too large") }
+            count = product
+        }
+        if let level = gzipLevel, !(0...9).contains(level) {
+            throw error(.invalidArgument, p, "gzip level \(level) is outside 0...9")
+        }
+        return (p, count)
+    }
+
+    /// Creates the dataset (caller closes the returned id).
+    private func createNumeric<T: HDF5Scalar>(_ type: T.Type, _ p: String, shape: [Int], count: Int,
+                                              gzipLevel: Int?) throws -> hid_t {
+        let space = makeSpace(shape)
+        defer { H5Sclose(space) }
+        let dcpl = H5Pcreate(atf_h5p_dataset_create())
+        defer { H5Pclose(dcpl) }
+        if let level = gzipLevel, !shape.isEmpty, count > 0 {
+            var chunk = HDF5Writer.chunkShape(shape, elementBytes: MemoryLayout<T>.stride).map { hsize_t($0) }
+            H5Pset_chunk(dcpl, Int32(chunk.count), &chunk)
+            H5Pset_deflate(dcpl, UInt32(level))
+        }
+        return try createDataset(p, type: HDF5Library.nativeType(T.hdf5ElementType), space: space, dcpl: dcpl)
     }
 
     private func linkCreationList() -> hid_t {

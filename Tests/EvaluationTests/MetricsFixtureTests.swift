@@ -78,4 +78,21 @@ func loadCases() throws -> [MetricsCase] {
             expectClose([r.pValue], [try c.expected("delong_p")], atol: 1e-15, rtol: 1e-9, "\(c.name) DeLong p")
         }
     }
+
+    @Test func seedAveragedDeLongEqualsDirectImplementation() throws {
+        let c = try loadCases().first { $0.name == "rounded" }!
+        let a2 = try c.reader.read(Double.self, "rounded/scores_a2").values
+        let b2 = try c.reader.read(Double.self, "rounded/scores_b2").values
+        let r = try deLongTest(labels: c.labels, seedScoresA: [c.scoresA, a2], seedScoresB: [c.scoresB, b2])
+        expectClose([r.aucA, r.aucB], [try c.expected("seeds_auc_a"), try c.expected("seeds_auc_b")], atol: 1e-12,
+                    "seed-mean AUCs (rounding)")
+        expectClose([r.varianceA, r.varianceB, r.covariance],
+                    [try c.expected("seeds_var_a"), try c.expected("seeds_var_b"), try c.expected("seeds_cov")],
+                    atol: 1e-12, rtol: 1e-9, "seed-averaged DeLong covariance")
+        expectClose([r.z, r.pValue], [try c.expected("seeds_z"), try c.expected("seeds_p")], rtol: 1e-9, "seed-averaged z and p")
+        // One seed each is the ordinary test, and repeating a seed changes nothing.
+        let single = try deLongTest(labels: c.labels, scoresA: c.scoresA, scoresB: c.scoresB)
+        let repeated = try deLongTest(labels: c.labels, seedScoresA: [c.scoresA, c.scoresA], seedScoresB: [c.scoresB])
+        expectClose([repeated.z, repeated.pValue], [single.z, single.pValue], rtol: 1e-12, "repeated seed (rounding of / k)")
+    }
 }

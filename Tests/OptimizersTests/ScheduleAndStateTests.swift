@@ -1,6 +1,8 @@
+import Autograd
 import Foundation
 import HDF5Storage
 import Optimizers
+import TensorCore
 import Testing
 import TestSupport
 
@@ -53,6 +55,27 @@ final class BufferParameter: OptimizerParameter {
         // A parameter without a gradient is skipped: its step count stays.
         b.gradient = nil
         adam.step(learningRate: configuration.learningRate, parameters: [w, b])
+        #expect(adam.state.map(\.step) == [6, 5])
+    }
+
+    @Test func autogradVariablesPathEqualsArrayPath() {
+        let reference = runQuadratic(configuration, steps: 5)
+        let w = Variable(Tensor<Float>(shape: [3, 4], scalars: QuadraticProblem.initialW), requiresGrad: true, name: "weight")
+        let b = Variable(Tensor<Float>(shape: [4], scalars: QuadraticProblem.initialB), requiresGrad: true, name: "bias")
+        let named = [("layer.w", w), ("layer.b", b)]
+        var adam = Adam(configuration: configuration, variables: named)
+        #expect(adam.parameterNames == ["layer.w", "layer.b"])
+        for _ in 0..<5 {
+            let g = QuadraticProblem.gradients(w: w.value.scalars, b: b.value.scalars)
+            w.zeroGrad()
+            b.zeroGrad()
+            w.accumulate(Tensor(shape: [3, 4], scalars: g[0]))
+            b.accumulate(Tensor(shape: [4], scalars: g[1]))
+            adam.step(learningRate: configuration.learningRate, variables: named)
+        }
+        #expect(w.value.scalars == reference.w[5] && b.value.scalars == reference.b[5])
+        b.zeroGrad()
+        adam.step(learningRate: configuration.learningRate, variables: named)
         #expect(adam.state.map(\.step) == [6, 5])
     }
 

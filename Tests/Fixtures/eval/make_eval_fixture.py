@@ -17,7 +17,8 @@ References:
 
 Cases (HDF5 groups): hand (a small example with ties across classes), rounded (500 samples,
 scores rounded to two decimals, two correlated classifiers), coarse (scores in {0, 0.5, 1}),
-separated (classifier A ranks every positive first). Each group holds labels (int64), users
+separated (classifier A ranks every positive first); "rounded" also has a second seed of each
+classifier (scores_a2, scores_b2) and the seed-averaged DeLong test (seeds_*). Each group holds labels (int64), users
 (int64), scores_a, scores_b (float64), probs (float64, with exact 0 and 1 for the clipping) and
 the expected auc_a, auc_b, uauc_a, uauc_users, logloss, delong_var_a, delong_var_b, delong_cov,
 delong_z, delong_p as scalar datasets. Root attribute format_version.
@@ -36,16 +37,26 @@ assert sklearn.__version__ == "1.9.1", f"pinned scikit-learn 1.9.1, found {sklea
 
 
 def delong_direct(labels, a, b):
-    """DeLong 1988 from its definition: structural components from the pairwise kernel."""
+    """DeLong 1988 from its definition: structural components from the pairwise kernel.
+
+    `a` and `b` are one score vector each, or a list of per-seed score vectors: then each
+    classifier's components are averaged over its seeds, and the test compares the seed-mean AUCs.
+    """
     pos, neg = labels == 1, labels == 0
     m, n = pos.sum(), neg.sum()
     v10, v01, aucs = [], [], []
-    for s in (a, b):
-        x, y = s[pos][:, None], s[neg][None, :]
-        psi = (x > y).astype(np.float64) + 0.5 * (x == y)
-        v10.append(psi.mean(axis=1))   # per positive
-        v01.append(psi.mean(axis=0))   # per negative
-        aucs.append(psi.mean())
+    for runs in (a, b):
+        runs = [runs] if np.ndim(runs) == 1 else runs
+        c10, c01, c = [], [], []
+        for s in runs:
+            x, y = s[pos][:, None], s[neg][None, :]
+            psi = (x > y).astype(np.float64) + 0.5 * (x == y)
+            c10.append(psi.mean(axis=1))   # per positive
+            c01.append(psi.mean(axis=0))   # per negative
+            c.append(psi.mean())
+        v10.append(np.mean(c10, axis=0))
+        v01.append(np.mean(c01, axis=0))
+        aucs.append(float(np.mean(c)))
     s10 = np.cov(np.array(v10), ddof=1)
     s01 = np.cov(np.array(v01), ddof=1)
     s = s10 / m + s01 / n
@@ -81,6 +92,9 @@ def cases():
         scores_a=np.round(1 / (1 + np.exp(-signal)), 2),
         scores_b=np.round(1 / (1 + np.exp(-(signal + rng.normal(0, 0.8, n)))), 2),
     )
+    # A second training seed of both classifiers on the same samples, for the seed-averaged test.
+    out["rounded"]["scores_a2"] = np.round(1 / (1 + np.exp(-(signal + rng.normal(0, 0.5, 500)))), 2)
+    out["rounded"]["scores_b2"] = np.round(1 / (1 + np.exp(-(signal + rng.normal(0, 0.9, 500)))), 2)
     n = 200
     labels = (rng.random(n) < 0.5).astype(np.int64)
     out["coarse"] = dict(
@@ -127,6 +141,13 @@ def main():
             g["logloss"] = log_loss(labels, c["probs"])
             g["delong_var_a"], g["delong_var_b"], g["delong_cov"] = s[0, 0], s[1, 1], s[0, 1]
             g["delong_z"], g["delong_p"] = z, p
+            if "scores_a2" in c:
+                g["scores_a2"], g["scores_b2"] = c["scores_a2"], c["scores_b2"]
+                aucs2, s2, z2, p2 = delong_direct(labels, [c["scores_a"], c["scores_a2"]], [c["scores_b"], c["scores_b2"]])
+                g["seeds_auc_a"], g["seeds_auc_b"] = aucs2
+                g["seeds_var_a"], g["seeds_var_b"], g["seeds_cov"] = s2[0, 0], s2[1, 1], s2[0, 1]
+                g["seeds_z"], g["seeds_p"] = z2, p2
+                print(f"{name} (two seeds): auc {aucs2[0]:.6f} / {aucs2[1]:.6f}, delong z {z2:.4f} p {p2:.3g}")
             print(f"{name}: auc {auc_a:.6f} / {auc_b:.6f}, uauc {u:.6f} over {count} users, "
                   f"logloss {g['logloss'][()]:.6f}, delong z {z:.4f} p {p:.3g}")
     os.replace(tmp, path)
