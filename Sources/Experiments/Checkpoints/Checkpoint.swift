@@ -16,6 +16,7 @@ import Optimizers
 ///   /optimizer/steps       int64 [P], steps taken per parameter
 ///   /optimizer/exp_avg/<name>, /optimizer/exp_avg_sq/<name>   float32 (PyTorch's names)
 ///   /random/purposes       strings; /random/states int64 [n] (UInt64 bit patterns)
+///   /curves/train_loss, /curves/validation_auc   float64 [epochs so far]
 public struct Checkpoint: Equatable {
     public static let schema = "atflrec-checkpoint"
     public static let schemaVersion: Int64 = 1
@@ -34,6 +35,9 @@ public struct Checkpoint: Equatable {
     public var optimizer: [AdamMoments]
     /// (purpose, stream state) in a fixed order.
     public var randomStates: [(String, UInt64)]
+    /// Mean training loss and validation AUC of each finished epoch.
+    public var trainLossCurve: [Double] = []
+    public var validationAUCCurve: [Double] = []
 
     public struct NamedArray: Equatable {
         public var name: String
@@ -70,6 +74,7 @@ public struct Checkpoint: Equatable {
             && a.bestValidationAUC == b.bestValidationAUC && a.bestEpoch == b.bestEpoch && a.parameters == b.parameters
             && a.buffers == b.buffers && a.optimizer == b.optimizer
             && a.randomStates.map(\.0) == b.randomStates.map(\.0) && a.randomStates.map(\.1) == b.randomStates.map(\.1)
+            && a.trainLossCurve == b.trainLossCurve && a.validationAUCCurve == b.validationAUCCurve
     }
 
     // MARK: - Writing
@@ -105,6 +110,8 @@ public struct Checkpoint: Equatable {
         try w.createGroup("/random")
         try w.writeStrings(randomStates.map(\.0), to: "/random/purposes")
         try w.write(randomStates.map { Int64(bitPattern: $0.1) }, shape: [randomStates.count], to: "/random/states")
+        try w.write(trainLossCurve, shape: [trainLossCurve.count], to: "/curves/train_loss")
+        try w.write(validationAUCCurve, shape: [validationAUCCurve.count], to: "/curves/validation_auc")
         try w.commit()
     }
 
@@ -155,10 +162,13 @@ public struct Checkpoint: Equatable {
         }
         let purposes = try r.readStrings("/random/purposes")
         let states = try r.read(Int64.self, "/random/states").values
-        return Checkpoint(configuration: configuration, backboneName: try string("backbone_name"), backboneSHA256: backbone,
+        var checkpoint = Checkpoint(configuration: configuration, backboneName: try string("backbone_name"), backboneSHA256: backbone,
                           environment: environment, step: Int(try int("step")), epoch: Int(try int("epoch")),
                           bestValidationAUC: best, bestEpoch: Int(try int("best_epoch")),
                           parameters: try arrays("/parameters"), buffers: try arrays("/buffers"), optimizer: moments,
                           randomStates: zip(purposes, states).map { ($0, UInt64(bitPattern: $1)) })
+        checkpoint.trainLossCurve = try r.read(Double.self, "/curves/train_loss").values
+        checkpoint.validationAUCCurve = try r.read(Double.self, "/curves/validation_auc").values
+        return checkpoint
     }
 }
