@@ -64,7 +64,7 @@ let executableTargets: [Target] = [
 // MARK: - Tests (one target per library; TestSupport holds the shared assertion helpers)
 
 let testTargets: [Target] = [
-    .target(name: "TestSupport", dependencies: ["HDF5Storage"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["HDF5Storage", "ATFLRecModel", "Autograd", "TensorCore", "SeededRandom"], path: "Tests/TestSupport"),
     .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom", "TestSupport"]),
     .testTarget(name: "HDF5StorageTests", dependencies: ["HDF5Storage", "TestSupport"]),
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
