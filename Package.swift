@@ -53,7 +53,7 @@ let libraryTargets: [Target] = [
 
 let executableTargets: [Target] = [
     .executableTarget(name: "atflrec", dependencies: [
-        "Experiments", "RecData", "AudioFeatures", "TextModels", "HDF5Storage",
+        "Experiments", "RecData", "AudioFeatures", "TextModels", "HDF5Storage", "Baselines",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .executableTarget(name: "atflrec-bench", dependencies: [

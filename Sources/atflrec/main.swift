@@ -8,6 +8,7 @@ struct ATFLRec: ParsableCommand {
             FBankCommand.self,
             FBankCacheCommand.self,
             InspectCommand.self,
+            TrainCommand.self,
         ])
 }
 

@@ -5,23 +5,9 @@ import HDF5Storage
 import Testing
 import TestSupport
 
-/// The atflrec executable built next to this test bundle (swift build/test build all products).
-private func atflrecBinary() -> URL {
-    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("atflrec")
-}
-
 private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = atflrecBinary()
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    guard let r = try runATFLRec(arguments) else { return (-1, "", "atflrec binary not found") }
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// A WAV written by hand (16-bit PCM mono), so this test target needs no audio library.

@@ -115,16 +115,9 @@ struct PythonLoaderTests {
         try Intermediates.write(network: trainer.network, configuration: c, examples: data.test, fbank: data.fbank,
                                 to: dir.appendingPathComponent("intermediates.h5").path)
         // python3 with numpy and h5py is installed by `make deps`; its absence fails the test.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("paper/tools/load_checkpoint.py").path, dir.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "load_checkpoint.py failed:\n\(output)")
+        let run = try runPython("paper/tools/load_checkpoint.py", [dir.path])
+        expectPythonSucceeded(run, "load_checkpoint.py")
+        let output = run.stdout
         #expect(output.contains("python recomputation matches the swift outputs"), "\(output)")
     }
 }

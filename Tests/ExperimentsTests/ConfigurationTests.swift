@@ -79,4 +79,17 @@ struct ConfigurationTests {
         try Data(other.prettyJSON().utf8).write(to: run.url.appendingPathComponent(RunDirectory.configurationFile))
         #expect(error { try run.prepare() }?.contains("holds a different configuration") == true)
     }
+
+    @Test func runDirectoryThatCannotBeCreatedIsAOneLineError() throws {
+        let root = try Fixtures.temporaryDirectory()
+        // A regular file where the checkpoints folder should be: nothing can be created below it
+        // (a permission test would not fail for root, which CI runs as).
+        let blocker = root.appendingPathComponent("checkpoints")
+        try Data("not a directory".utf8).write(to: blocker)
+        let run = RunDirectory(root: blocker, configuration: ExperimentConfiguration())
+        let message = error { try run.prepare() }
+        #expect(message?.contains("cannot be created") == true)
+        #expect(message?.contains("\n") == false)
+        #expect(try String(contentsOf: blocker, encoding: .utf8) == "not a directory")
+    }
 }

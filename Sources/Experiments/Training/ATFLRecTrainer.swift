@@ -144,18 +144,16 @@ public final class ATFLRecTrainer {
         try load(try Checkpoint.read(from: bestPath, expectBackboneSHA256: backboneSHA256))
         let testScores = try scores(data.test, data.fbank)
         let labels = data.test.map { Int($0.label) }
-        let testAUC: Double = try rocAUC(labels: labels, scores: testScores)
-        let uauc: Double = (try? userAUC(labels: labels, scores: testScores, users: data.testUsers).value) ?? Double.nan
-        let testLoss: Double = try logLoss(labels: labels, probabilities: testScores)
+        let predictions = Predictions(sampleIDs: data.test.map(\.sampleID), users: data.testUsers, labels: labels, scores: testScores)
+        let evaluation = try TestEvaluation(predictions)
         let wall: Double = Date().timeIntervalSince(start)
         let trained = Double(epochsThisInvocation * microPerEpoch * t.batchSize)
         var result = RunResult(
-            run: configuration.runName, configurationHash: configuration.hash(), testAUC: testAUC, testUAUC: uauc,
-            testLogLoss: testLoss, bestValidationAUC: bestAUC, epochsRun: epoch, optimizerSteps: step,
+            run: configuration.runName, configurationHash: configuration.hash(), testAUC: evaluation.auc,
+            testUAUC: evaluation.uauc, testLogLoss: evaluation.logLoss, bestValidationAUC: bestAUC, epochsRun: epoch, optimizerSteps: step,
             wallSeconds: wall, trainSamplesPerSecond: trained / max(wall, 1e-9), trainSampleIDs: data.train.map(\.sampleID))
         result.trainLossCurve = lossCurve
         result.validationAUCCurve = aucCurve
-        let predictions = Predictions(sampleIDs: data.test.map(\.sampleID), users: data.testUsers, labels: labels, scores: testScores)
         return Outcome(result: result, predictions: predictions, finished: true)
     }
 

@@ -1,17 +1,16 @@
 import Foundation
 import Testing
-import TestSupport
 
 /// Output of one run of the built `atflrec` binary.
-struct CLIRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CLIRun {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// The `atflrec` executable of the current build: SwiftPM puts it in the same directory as the
 /// test bundle (`.build/<triple>/<configuration>/`), which the test process runs from.
-func atflrecBinary() -> URL? {
+public func atflrecBinary() -> URL? {
     var directories: [URL] = []
     if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
     directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
@@ -30,7 +29,7 @@ func atflrecBinary() -> URL? {
 
 /// Runs the built `atflrec` with `arguments`; records a failure (with how to build it) and
 /// returns nil when the binary cannot be found.
-func runATFLRec(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
+public func runATFLRec(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
     guard let binary = atflrecBinary() else {
         let message = "the atflrec binary was not found next to the test bundle (\(CommandLine.arguments[0])); "
             + "`swift build` (or `swift test`, which builds it) first"

@@ -1,19 +1,18 @@
 import Foundation
 import Testing
-import TestSupport
 
 /// Output of one Python run.
-struct PythonRun {
-    var interpreter: String
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct PythonRun {
+    public var interpreter: String
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs `python3 <repository>/<script> <arguments>` (the interpreter named by $PYTHON, else
 /// `python3` on the PATH). A missing interpreter is an error, never a skip: the cross-language
 /// tests must run in CI, and `make deps` installs what they need.
-func runPython(_ script: String, _ arguments: [String]) throws -> PythonRun {
+public func runPython(_ script: String, _ arguments: [String]) throws -> PythonRun {
     let interpreter = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -33,7 +32,7 @@ func runPython(_ script: String, _ arguments: [String]) throws -> PythonRun {
 
 /// Records a clear failure unless the run succeeded; returns whether it did.
 @discardableResult
-func expectPythonSucceeded(_ run: PythonRun, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+public func expectPythonSucceeded(_ run: PythonRun, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     switch run.status {
     case 0:
         return true

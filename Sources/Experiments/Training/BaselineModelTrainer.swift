@@ -1,0 +1,43 @@
+import Baselines
+import Foundation
+import SeededRandom
+
+/// Trains one of the four baselines on a run's splits under the shared scoring protocol
+/// (Sources/Baselines/ScoringProtocol.swift) and reports it like an ATFLRec run.
+/// Hyper-parameters come from the model's settings file (paper/configs/baselines/<model>.json).
+public struct BaselineModelTrainer: ModelTrainer {
+    public let settings: BaselineSettings
+    public let splits: @Sendable (ExperimentConfiguration) throws -> RecommendationSplits
+
+    public init(settings: BaselineSettings, splits: @escaping @Sendable (ExperimentConfiguration) throws -> RecommendationSplits) {
+        self.settings = settings
+        self.splits = splits
+    }
+
+    static func raw(_ s: RecommendationSample) -> RawInteractionSample {
+        RawInteractionSample(user: s.user, history: s.history, target: s.target, label: Float(s.label))
+    }
+
+    public func run(_ configuration: ExperimentConfiguration, in runDirectory: RunDirectory,
+                    progress: ProgressLine) throws -> (RunResult, Predictions) {
+        guard settings.model.rawValue == configuration.model.rawValue else {
+            throw ConfigurationError("baseline settings are for '\(settings.model.rawValue)', the run is '\(configuration.model.rawValue)'")
+        }
+        let data = try splits(configuration)
+        let out = try BaselineRun.run(settings, training: data.train.map(Self.raw), validation: data.validation.map(Self.raw),
+                                      test: data.test.map(Self.raw), seeds: SeedBook(seed: configuration.seed))
+        let scores = out.testLogits.map { 1 / (1 + Foundation.exp(-Double($0))) }
+        let predictions = Predictions(sampleIDs: data.test.map(\.id), users: data.test.map(\.user),
+                                      labels: data.test.map(\.label), scores: scores)
+        let evaluation = try TestEvaluation(predictions)
+        var result = RunResult(
+            run: configuration.runName, configurationHash: configuration.hash(), testAUC: evaluation.auc,
+            testUAUC: evaluation.uauc, testLogLoss: evaluation.logLoss, bestValidationAUC: out.report.bestValidationAUC,
+            epochsRun: out.report.validationAUC.count, optimizerSteps: 0, wallSeconds: out.wallSeconds,
+            trainSamplesPerSecond: Double(data.train.count * out.report.validationAUC.count) / max(out.wallSeconds, 1e-9),
+            trainSampleIDs: data.train.map(\.id))
+        result.trainLossCurve = out.report.trainingLoss.map(Double.init)
+        result.validationAUCCurve = out.report.validationAUC
+        return (result, predictions)
+    }
+}

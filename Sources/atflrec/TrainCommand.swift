@@ -1,0 +1,53 @@
+import ArgumentParser
+import Baselines
+import Experiments
+import Foundation
+
+/// `atflrec train --config FILE [--set key=value ...]`: resolves the configuration, trains the
+/// model it names, and writes the run's results into `checkpoints/<name>-<hash8>/`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train and evaluate one configuration (models: gru4rec, sasrec, lightgcn, graphsage; atflrec needs the text encoder).")
+
+    @Option(help: "Experiment file (JSON); keys not given take the defaults of ExperimentConfiguration.")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: "Override one key, e.g. --set data.shots=500 (repeatable; type-checked).")
+    var overrides: [String] = []
+
+    @Option(help: "Root of the run directories.")
+    var checkpoints = "checkpoints"
+
+    @Option(help: "Folder with the baseline settings files <model>.json.")
+    var baselineSettings = "paper/configs/baselines"
+
+    func run() throws {
+        do {
+            let c = try ConfigurationLoader.resolve(file: config, overrides: overrides)
+            FileHandle.standardError.write(Data("resolved configuration (sha256 \(c.hash())):\n\(c.prettyJSON())\n".utf8))
+            let run = RunDirectory(root: URL(fileURLWithPath: checkpoints), configuration: c)
+            try run.prepare()
+            let trainer: ModelTrainer
+            switch c.model {
+            case .atflrec:
+                throw ConfigurationError("model 'atflrec': the BERT/RoBERTa encoder with LoRA is not in this build yet")
+            default:
+                let settings = try BaselineSettings.load(URL(fileURLWithPath: baselineSettings).appendingPathComponent("\(c.model.rawValue).json"))
+                trainer = BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0) }
+            }
+            let progress = ProgressLine(label: c.runName, total: 1)
+            let (result, predictions) = try trainer.run(c, in: run, progress: progress)
+            let store = RunStore(root: URL(fileURLWithPath: checkpoints))
+            try store.save(c, result: result, predictions: predictions)
+            print(String(format: "%@: test AUC %.4f, UAUC %.4f, log loss %.4f, best validation AUC %.4f, %d epochs, %.1f s",
+                         c.runName, result.testAUC, result.testUAUC, result.testLogLoss, result.bestValidationAUC, result.epochsRun, result.wallSeconds))
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("atflrec train: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        } catch let error as CustomStringConvertible where !(error is ExitCode) {
+            FileHandle.standardError.write(Data("atflrec train: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
