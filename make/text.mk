@@ -24,3 +24,4 @@ $(MINILM_DIR)/model.safetensors:
 
 fixtures-text: minilm
 	$(PYTHON) Tests/Fixtures/text/make_tokenizer_fixture.py $(MINILM_DIR) Tests/Fixtures/text/wordpiece_minilm.json
+	$(PYTHON) Tests/Fixtures/text/make_encoder_fixture.py $(MINILM_DIR) Tests/Fixtures/text/minilm_hidden_states.h5
