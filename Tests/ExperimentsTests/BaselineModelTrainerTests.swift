@@ -43,5 +43,12 @@ struct BaselineModelTrainerTests {
         // Collaborative signal only; 120 test samples: AUC sd about 0.05 under chance.
         #expect(result.testAUC > 0.7, "\(kind) test AUC \(result.testAUC)")
         #expect(result.validationAUCCurve.count == result.epochsRun)
+        // The best model is stored in checkpoint schema v1 and the Python tool loads it.
+        let run = RunDirectory(root: root, configuration: c)
+        let checkpoint = try Checkpoint.read(from: run.url.appendingPathComponent("best.h5").path)
+        #expect(checkpoint.configuration == c && checkpoint.bestValidationAUC == result.bestValidationAUC)
+        let python = try runPython("paper/tools/load_checkpoint.py", [run.url.path])
+        expectPythonSucceeded(python, "load_checkpoint.py on a \(kind) run")
+        #expect(python.stdout.hasPrefix("\(kind.rawValue): "), "\(python.stdout)")
     }
 }

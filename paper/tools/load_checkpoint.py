@@ -2,12 +2,13 @@
 """Load an atflrec run from another language: numpy and h5py only, no torch.
 
 Usage: load_checkpoint.py RUN_DIR
-  reads RUN_DIR/best.h5 (checkpoint schema v1, see checkpoints/README.md) and
-        RUN_DIR/intermediates.h5 (format 1)
-  recomputes (1) the classifier logits of the evaluation samples from the stored fused vectors
-  and (2) every audio item vector from the stored FBank features through the audio embedding
-  network (Linear, SiLU, Linear, BatchNorm1d in evaluation mode, then pooling over frames), and
-  compares both with what Swift computed. Prints the largest differences; exits 1 on mismatch.
+  reads RUN_DIR/best.h5 (checkpoint schema v1, see checkpoints/README.md).
+  ATFLRec runs: also reads RUN_DIR/intermediates.h5 (format 1) and recomputes (1) the classifier
+  logits of the evaluation samples from the stored fused vectors and (2) every audio item vector
+  from the stored FBank features through the audio embedding network (Linear, SiLU, Linear,
+  BatchNorm1d in evaluation mode, then pooling over frames), comparing both with what Swift
+  computed. Baseline runs (GRU4Rec, SASRec, LightGCN, GraphSAGE): loads and lists the parameters.
+  Prints the largest differences; exits 1 on a mismatch.
 
 Tolerances: logits 1e-4 absolute (a C-term float32 dot product summed in another order);
 item vectors 1e-3 absolute (two float32 GEMMs over hundreds of terms, batch norm, pooling).
@@ -18,47 +19,64 @@ import h5py
 import numpy as np
 
 
-def params(f):
-    return {name: np.asarray(ds, dtype=np.float64) for name, ds in f["parameters"].items()}
+def arrays(group):
+    return {name: np.asarray(ds, dtype=np.float64) for name, ds in group.items()}
 
 
-def buffers(f):
-    return {name: np.asarray(ds, dtype=np.float64) for name, ds in f["buffers"].items()}
+def describe_baseline(ck, p):
+    total = sum(v.size for v in p.values())
+    print(f"{ck.attrs['model']}: {len(p)} parameters, {total} scalars, best epoch {int(ck.attrs['best_epoch'])}, "
+          f"best validation AUC {float(ck.attrs['best_validation_auc']):.4f}")
+    for name in sorted(p):
+        print(f"  {name} {list(p[name].shape)}")
+    return True
+
+
+def audio_vector(x, p, b, pooling, eps=1e-5):
+    h = x @ p["audio_embedding.0.weight"].T + p["audio_embedding.0.bias"]
+    h = h / (1 + np.exp(-h))  # SiLU
+    h = h @ p["audio_embedding.2.weight"].T + p["audio_embedding.2.bias"]
+    h = (h - b["audio_embedding.3.running_mean"]) / np.sqrt(b["audio_embedding.3.running_var"] + eps)
+    h = h * p["audio_embedding.3.weight"] + p["audio_embedding.3.bias"]
+    return {"max": h.max(axis=0), "mean": h.mean(axis=0), "sum": h.sum(axis=0)}[pooling]
+
+
+def check_atflrec(p, b, im):
+    fused = np.asarray(im["vectors/fused"], dtype=np.float64)
+    logits = fused @ p["classifier.weight"].T[:, 0] + p["classifier.bias"][0]
+    logit_err = float(np.max(np.abs(logits - np.asarray(im["logits"], dtype=np.float64)))) if len(logits) else 0.0
+    print(f"logits: {len(logits)} samples, max |python - swift| = {logit_err:.3g}")
+    ok = logit_err <= 1e-4
+    if "items" in im:
+        stride = int(im.attrs["frame_stride"])
+        pooling = im.attrs["stacking_pooling"]
+        offsets = np.asarray(im["items/fbank_offsets"])
+        frames = np.asarray(im["items/fbank"], dtype=np.float64)
+        stored = np.asarray(im["items/vectors"], dtype=np.float64)
+        worst = 0.0
+        for i in range(len(offsets) - 1):
+            v = audio_vector(frames[offsets[i]:offsets[i + 1]][::stride], p, b, pooling)
+            worst = max(worst, float(np.max(np.abs(v - stored[i]))))
+        print(f"audio item vectors: {len(offsets) - 1} items, max |python - swift| = {worst:.3g}")
+        ok = ok and worst <= 1e-3
+    return ok
 
 
 def main(run_dir):
-    with h5py.File(f"{run_dir}/best.h5", "r") as ck, h5py.File(f"{run_dir}/intermediates.h5", "r") as im:
+    with h5py.File(f"{run_dir}/best.h5", "r") as ck:
         if ck.attrs.get("schema") != "atflrec-checkpoint" or int(ck.attrs["schema_version"]) != 1:
             sys.exit(f"{run_dir}/best.h5: not an atflrec checkpoint of schema version 1")
-        p, b = params(ck), buffers(ck)
-        fused = np.asarray(im["vectors/fused"], dtype=np.float64)
-        logits = fused @ p["classifier.weight"].T[:, 0] + p["classifier.bias"][0]
-        logit_err = float(np.max(np.abs(logits - np.asarray(im["logits"], dtype=np.float64)))) if len(logits) else 0.0
-        print(f"logits: {len(logits)} samples, max |python - swift| = {logit_err:.3g}")
-        ok = logit_err <= 1e-4
-        if "items" in im:
-            stride = int(im.attrs["frame_stride"])
-            pooling = im.attrs["stacking_pooling"]
-            offsets = np.asarray(im["items/fbank_offsets"])
-            frames = np.asarray(im["items/fbank"], dtype=np.float64)
-            stored = np.asarray(im["items/vectors"], dtype=np.float64)
-            eps = 1e-5
-            worst = 0.0
-            for i in range(len(offsets) - 1):
-                x = frames[offsets[i]:offsets[i + 1]][::stride]
-                h = x @ p["audio_embedding.0.weight"].T + p["audio_embedding.0.bias"]
-                h = h / (1 + np.exp(-h))
-                h = h @ p["audio_embedding.2.weight"].T + p["audio_embedding.2.bias"]
-                h = (h - b["audio_embedding.3.running_mean"]) / np.sqrt(b["audio_embedding.3.running_var"] + eps)
-                h = h * p["audio_embedding.3.weight"] + p["audio_embedding.3.bias"]
-                v = {"max": h.max(axis=0), "mean": h.mean(axis=0), "sum": h.sum(axis=0)}[pooling]
-                worst = max(worst, float(np.max(np.abs(v - stored[i]))))
-            print(f"audio item vectors: {len(offsets) - 1} items, max |python - swift| = {worst:.3g}")
-            ok = ok and worst <= 1e-3
+        p, b = arrays(ck["parameters"]), arrays(ck["buffers"])
+        if ck.attrs["model"] != "atflrec":
+            ok = describe_baseline(ck, p)
+        else:
+            with h5py.File(f"{run_dir}/intermediates.h5", "r") as im:
+                ok = check_atflrec(p, b, im)
+                if ok:
+                    print("python recomputation matches the swift outputs")
     if not ok:
         print("MISMATCH between the Python recomputation and the Swift outputs", file=sys.stderr)
         sys.exit(1)
-    print("python recomputation matches the swift outputs")
 
 
 if __name__ == "__main__":

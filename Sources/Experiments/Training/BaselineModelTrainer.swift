@@ -23,6 +23,7 @@ public struct BaselineModelTrainer: ModelTrainer {
         guard settings.model.rawValue == configuration.model.rawValue else {
             throw ConfigurationError("baseline settings are for '\(settings.model.rawValue)', the run is '\(configuration.model.rawValue)'")
         }
+        try runDirectory.prepare()
         let data = try splits(configuration)
         let out = try BaselineRun.run(settings, training: data.train.map(Self.raw), validation: data.validation.map(Self.raw),
                                       test: data.test.map(Self.raw), seeds: SeedBook(seed: configuration.seed))
@@ -38,6 +39,17 @@ public struct BaselineModelTrainer: ModelTrainer {
             trainSampleIDs: data.train.map(\.id))
         result.trainLossCurve = out.report.trainingLoss.map(Double.init)
         result.validationAUCCurve = out.report.validationAUC
+        // The model of the best validation epoch, in checkpoint schema v1 (no frozen backbone;
+        // no optimizer state: a baseline run takes seconds and is re-run rather than resumed).
+        let p = out.model.parameters
+        var checkpoint = Checkpoint(
+            configuration: configuration, backboneName: "none", backboneSHA256: "none", environment: ["swift": "6.3.1"],
+            step: 0, epoch: result.epochsRun, bestValidationAUC: out.report.bestValidationAUC, bestEpoch: out.report.bestEpoch,
+            parameters: p.names.indices.map { .init(name: p.names[$0], shape: p.shapes[$0], values: p.values[$0]) },
+            buffers: [], optimizer: [], randomStates: [])
+        checkpoint.trainLossCurve = result.trainLossCurve
+        checkpoint.validationAUCCurve = result.validationAUCCurve
+        try checkpoint.write(to: runDirectory.url.appendingPathComponent("best.h5").path)
         return (result, predictions)
     }
 }

@@ -1,0 +1,94 @@
+import Autograd
+import NeuralLayers
+import TensorCore
+
+// A config-driven BERT encoder (Devlin et al. 2019; transformers' modeling_bert.py BertModel
+// without pooler) on the autograd ops, with frozen pretrained weights under transformers' names.
+// Shapes: B batch, T tokens (padded to the longest in the batch), C hidden, H heads, D = C / H.
+//
+//   embeddings = LayerNorm(word[ids] + position[0..<T] + token_type[0])
+//   per layer:  a = softmax(Q K^T / sqrt(D) + mask) V      (mask: -inf-like on padded keys)
+//               h = LayerNorm(h + Wo a)                      (post-LN)
+//               h = LayerNorm(h + W2 GELU(W1 h))
+// NOTE: RoBERTa's position offset (padding_idx + 1) is not implemented yet; only model_type bert.
+
+public final class BertEncoder {
+    public let configuration: EncoderConfiguration
+    let word: Variable<Float>, position: Variable<Float>, tokenType: Variable<Float>
+    let embeddingNorm: LayerNorm<Float>
+
+    struct Block {
+        let query, key, value, attentionOutput, intermediate, output: Linear<Float>
+        let attentionNorm, outputNorm: LayerNorm<Float>
+    }
+    let blocks: [Block]
+
+    /// Loads frozen weights from a model folder (config.json + model.safetensors).
+    public init(directory: String) throws {
+        let c = try EncoderConfiguration.load(directory + "/config.json")
+        guard c.modelType == "bert" else { throw TokenizerError("\(directory)/config.json: RoBERTa is not supported yet") }
+        let file = try SafetensorsFile(path: directory + "/model.safetensors")
+        let tensors = Dictionary(uniqueKeysWithValues: try file.floatTensors())
+        func frozen(_ name: String, _ shape: [Int]) throws -> Variable<Float> {
+            guard let t = tensors[name] else { throw TokenizerError("\(file.path): missing tensor '\(name)'") }
+            guard t.shape == shape else { throw TokenizerError("\(file.path): tensor '\(name)' has shape \(t.shape), config needs \(shape)") }
+            return Variable(t, requiresGrad: false, name: name)
+        }
+        let C = c.hiddenSize, I = c.intermediateSize
+        let eps = Float(c.layerNormEps)
+        func linear(_ p: String, _ out: Int, _ inp: Int) throws -> Linear<Float> {
+            Linear(weight: try frozen(p + ".weight", [out, inp]), bias: try frozen(p + ".bias", [out]))
+        }
+        func norm(_ p: String) throws -> LayerNorm<Float> {
+            LayerNorm(weight: try frozen(p + ".weight", [C]), bias: try frozen(p + ".bias", [C]), eps: eps)
+        }
+        configuration = c
+        word = try frozen("embeddings.word_embeddings.weight", [c.vocabSize, C])
+        position = try frozen("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, C])
+        tokenType = try frozen("embeddings.token_type_embeddings.weight", [c.typeVocabSize, C])
+        embeddingNorm = try norm("embeddings.LayerNorm")
+        blocks = try (0..<c.numHiddenLayers).map { i in
+            let p = "encoder.layer.\(i)."
+            return Block(query: try linear(p + "attention.self.query", C, C), key: try linear(p + "attention.self.key", C, C),
+                         value: try linear(p + "attention.self.value", C, C),
+                         attentionOutput: try linear(p + "attention.output.dense", C, C),
+                         intermediate: try linear(p + "intermediate.dense", I, C), output: try linear(p + "output.dense", C, I),
+                         attentionNorm: try norm(p + "attention.output.LayerNorm"), outputNorm: try norm(p + "output.LayerNorm"))
+        }
+    }
+
+    /// Hidden states of every layer (index 0 = embeddings output) for token ids padded to the
+    /// longest sequence; padded positions are masked out of attention.
+    public func forward(_ ids: [[Int]], on tape: Tape<Float>) -> [Variable<Float>] {
+        let c = configuration
+        let B = ids.count, T = ids.map(\.count).max() ?? 0, C = c.hiddenSize, H = c.numAttentionHeads, D = C / H
+        precondition(T <= c.maxPositionEmbeddings, "sequence of \(T) tokens exceeds \(c.maxPositionEmbeddings) positions")
+        let padded = ids.flatMap { $0 + [Int](repeating: c.padTokenId ?? 0, count: T - $0.count) }
+        var h = tape.reshape(tape.embedding(word, ids: padded), [B, T, C])
+        h = tape.add(h, tape.embedding(position, ids: Array(0..<T)))
+        h = tape.add(h, tape.embedding(tokenType, ids: [0]))
+        h = embeddingNorm(h, on: tape)
+        var states = [h]
+        // Additive mask [B*H, 1, T]: 0 on real keys, the most negative float on padding (as
+        // transformers' get_extended_attention_mask uses torch.finfo.min).
+        var mask = [Float](repeating: 0, count: B * H * T)
+        for b in 0..<B { for hh in 0..<H { for t in ids[b].count..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
+        let maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
+        let scale = 1 / Float(D).squareRoot()
+        func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
+            tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
+        }
+        for block in blocks {
+            let q = heads(block.query(h, on: tape)), k = heads(block.key(h, on: tape)), v = heads(block.value(h, on: tape))
+            let scores = tape.scale(tape.batchedMatmul(q, k, transposeB: true), scale)          // [B*H, T, T]
+            let probabilities = tape.softmax(scores, additiveMask: maskTensor)
+            let context = tape.batchedMatmul(probabilities, v)                                   // [B*H, T, D]
+            let merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
+            h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, on: tape)), on: tape)
+            let ffn = block.output(tape.gelu(block.intermediate(h, on: tape)), on: tape)
+            h = block.outputNorm(tape.add(h, ffn), on: tape)
+            states.append(h)
+        }
+        return states
+    }
+}
