@@ -1,5 +1,6 @@
 import Autograd
 import NeuralLayers
+import SeededRandom
 import TensorCore
 
 // A config-driven BERT encoder (Devlin et al. 2019; transformers' modeling_bert.py BertModel
@@ -18,8 +19,25 @@ public final class BertEncoder {
     let embeddingNorm: LayerNorm<Float>
 
     struct Block {
-        let query, key, value, attentionOutput, intermediate, output: Linear<Float>
+        let query, key, value, attentionOutput, intermediate, output: LoRALinear
         let attentionNorm, outputNorm: LayerNorm<Float>
+
+        /// The projections LoRA may target, by PEFT's module names.
+        func target(_ name: String) -> LoRALinear? {
+            switch name {
+            case "query": return query
+            case "key": return key
+            case "value": return value
+            case "attention.output": return attentionOutput
+            case "intermediate": return intermediate
+            case "output": return output
+            default: return nil
+            }
+        }
+
+        static let targetPaths = ["query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
+                                  "attention.output": "attention.output.dense", "intermediate": "intermediate.dense",
+                                  "output": "output.dense"]
     }
     let blocks: [Block]
 
@@ -36,8 +54,8 @@ public final class BertEncoder {
         }
         let C = c.hiddenSize, I = c.intermediateSize
         let eps = Float(c.layerNormEps)
-        func linear(_ p: String, _ out: Int, _ inp: Int) throws -> Linear<Float> {
-            Linear(weight: try frozen(p + ".weight", [out, inp]), bias: try frozen(p + ".bias", [out]))
+        func linear(_ p: String, _ out: Int, _ inp: Int) throws -> LoRALinear {
+            LoRALinear(base: Linear(weight: try frozen(p + ".weight", [out, inp]), bias: try frozen(p + ".bias", [out])))
         }
         func norm(_ p: String) throws -> LayerNorm<Float> {
             LayerNorm(weight: try frozen(p + ".weight", [C]), bias: try frozen(p + ".bias", [C]), eps: eps)
@@ -57,36 +75,79 @@ public final class BertEncoder {
         }
     }
 
+    /// Adds adapter `name` (rank, alpha, dropout) to the `targets` of every layer
+    /// ("query", "key", "value", "attention.output", "intermediate", "output").
+    public func addAdapter(_ name: String, rank: Int, alpha: Double, dropout: Double, targets: [String],
+                           random: inout RandomStream) throws {
+        for t in targets where Block.targetPaths[t] == nil { throw TokenizerError("LoRA target '\(t)' is not a BERT projection") }
+        for block in blocks { for t in targets { block.target(t)!.addAdapter(name, rank: rank, alpha: alpha, dropout: dropout, random: &random) } }
+    }
+
+    /// The adapters' trainable matrices under PEFT's names
+    /// (base_model.model.encoder.layer.<i>.attention.self.query.lora_A.<name>.weight), layer by layer.
+    public var adapterParameters: [(String, Variable<Float>)] {
+        var out: [(String, Variable<Float>)] = []
+        for (i, block) in blocks.enumerated() {
+            for t in ["query", "key", "value", "attention.output", "intermediate", "output"] {
+                let layer = block.target(t)!
+                for name in layer.adapterNames {
+                    let a = layer.adapters[name]!
+                    let prefix = "base_model.model.encoder.layer.\(i).\(Block.targetPaths[t]!)."
+                    out.append((prefix + "lora_A.\(name).weight", a.a))
+                    out.append((prefix + "lora_B.\(name).weight", a.b))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Frozen word embeddings of `ids` ([n, C]).
+    public func wordEmbeddings(_ ids: [Int], on tape: Tape<Float>) -> Variable<Float> {
+        tape.embedding(word, ids: ids)
+    }
+
     /// Hidden states of every layer (index 0 = embeddings output) for token ids padded to the
     /// longest sequence; padded positions are masked out of attention.
-    public func forward(_ ids: [[Int]], on tape: Tape<Float>) -> [Variable<Float>] {
+    public func forward(_ ids: [[Int]], adapter: String? = nil, random: inout RandomStream, on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
-        let B = ids.count, T = ids.map(\.count).max() ?? 0, C = c.hiddenSize, H = c.numAttentionHeads, D = C / H
-        precondition(T <= c.maxPositionEmbeddings, "sequence of \(T) tokens exceeds \(c.maxPositionEmbeddings) positions")
+        let lengths = ids.map(\.count)
+        let T = lengths.max() ?? 0
         let padded = ids.flatMap { $0 + [Int](repeating: c.padTokenId ?? 0, count: T - $0.count) }
-        var h = tape.reshape(tape.embedding(word, ids: padded), [B, T, C])
-        h = tape.add(h, tape.embedding(position, ids: Array(0..<T)))
+        let embedded = tape.reshape(tape.embedding(word, ids: padded), [ids.count, T, c.hiddenSize])
+        return forward(inputEmbeddings: embedded, lengths: lengths, adapter: adapter, random: &random, on: tape)
+    }
+
+    /// The same from input embeddings [B, T, C] (transformers' inputs_embeds): positions, token
+    /// type and LayerNorm are added here; `lengths` give each sample's valid positions.
+    public func forward(inputEmbeddings: Variable<Float>, lengths: [Int], adapter: String?, random: inout RandomStream,
+                        on tape: Tape<Float>) -> [Variable<Float>] {
+        let c = configuration
+        let B = inputEmbeddings.shape[0], T = inputEmbeddings.shape[1], C = c.hiddenSize, H = c.numAttentionHeads, D = C / H
+        precondition(T <= c.maxPositionEmbeddings, "sequence of \(T) positions exceeds \(c.maxPositionEmbeddings)")
+        var h = tape.add(inputEmbeddings, tape.embedding(position, ids: Array(0..<T)))
         h = tape.add(h, tape.embedding(tokenType, ids: [0]))
         h = embeddingNorm(h, on: tape)
         var states = [h]
         // Additive mask [B*H, 1, T]: 0 on real keys, the most negative float on padding (as
         // transformers' get_extended_attention_mask uses torch.finfo.min).
         var mask = [Float](repeating: 0, count: B * H * T)
-        for b in 0..<B { for hh in 0..<H { for t in ids[b].count..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
+        for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
         let maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
         let scale = 1 / Float(D).squareRoot()
         func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
         for block in blocks {
-            let q = heads(block.query(h, on: tape)), k = heads(block.key(h, on: tape)), v = heads(block.value(h, on: tape))
+            let q = heads(block.query(h, active: adapter, random: &random, on: tape))
+            let k = heads(block.key(h, active: adapter, random: &random, on: tape))
+            let v = heads(block.value(h, active: adapter, random: &random, on: tape))
             let scores = tape.scale(tape.batchedMatmul(q, k, transposeB: true), scale)          // [B*H, T, T]
             let probabilities = tape.softmax(scores, additiveMask: maskTensor)
             let context = tape.batchedMatmul(probabilities, v)                                   // [B*H, T, D]
             let merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
-            h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, on: tape)), on: tape)
-            let ffn = block.output(tape.gelu(block.intermediate(h, on: tape)), on: tape)
-            h = block.outputNorm(tape.add(h, ffn), on: tape)
+            h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, active: adapter, random: &random, on: tape)), on: tape)
+            let inner = tape.gelu(block.intermediate(h, active: adapter, random: &random, on: tape))
+            h = block.outputNorm(tape.add(h, block.output(inner, active: adapter, random: &random, on: tape)), on: tape)
             states.append(h)
         }
         return states

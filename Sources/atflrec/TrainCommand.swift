@@ -8,7 +8,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train and evaluate one configuration (models: gru4rec, sasrec, lightgcn, graphsage; atflrec needs the text encoder).")
+        abstract: "Train and evaluate one configuration (atflrec layout c on ml100k, and the four baselines).")
 
     @Option(help: "Experiment file (JSON); keys not given take the defaults of ExperimentConfiguration.")
     var config: String?
@@ -31,12 +31,12 @@ struct TrainCommand: ParsableCommand {
             let trainer: ModelTrainer
             switch c.model {
             case .atflrec:
-                throw ConfigurationError("model 'atflrec': the BERT/RoBERTa encoder with LoRA is not in this build yet")
+                trainer = ATFLRecModelTrainer()
             default:
                 let settings = try BaselineSettings.load(URL(fileURLWithPath: baselineSettings).appendingPathComponent("\(c.model.rawValue).json"))
                 trainer = BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0) }
             }
-            let progress = ProgressLine(label: c.runName, total: 1)
+            let progress = ProgressLine(label: c.runName, total: c.training.epochs * max(1, c.data.shots / c.training.batchSize))
             let (result, predictions) = try trainer.run(c, in: run, progress: progress)
             let store = RunStore(root: URL(fileURLWithPath: checkpoints))
             try store.save(c, result: result, predictions: predictions)

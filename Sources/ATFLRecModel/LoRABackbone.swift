@@ -1,0 +1,49 @@
+import Autograd
+import SeededRandom
+import TensorCore
+import TextModels
+
+/// The pretrained encoder of TextModels as ATFLRec's backbone: frozen weights, the layout's
+/// LoRA adapters, and the adapters' dropout stream (its state is part of a checkpoint).
+/// A sample's sequence is its tokens' word embeddings followed by its appended vectors (audio),
+/// padded with zero vectors that the attention mask hides.
+public final class LoRABackbone: SequenceBackbone {
+    public let encoder: BertEncoder
+    public var dropout: RandomStream
+
+    public init(encoder: BertEncoder, adapters: [String], rank: Int, alpha: Double, dropout: Double, targets: [String],
+                seeds: SeedBook) throws {
+        self.encoder = encoder
+        var init_ = seeds.stream(.initialization, "lora")
+        for name in adapters {
+            try encoder.addAdapter(name, rank: rank, alpha: alpha, dropout: dropout, targets: targets, random: &init_)
+        }
+        self.dropout = seeds.stream(.dropout)
+    }
+
+    public var hiddenSize: Int { encoder.configuration.hiddenSize }
+
+    public var trainableParameters: [(String, Variable<Float>)] { encoder.adapterParameters }
+
+    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
+                       on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
+        let c = hiddenSize
+        var rows: [Variable<Float>] = []
+        for (i, t) in tokens.enumerated() {
+            var parts: [Variable<Float>] = []
+            if !t.isEmpty { parts.append(encoder.wordEmbeddings(t, on: tape)) }
+            if let appended { parts.append(appended[i]) }
+            rows.append(parts.count == 1 ? parts[0] : tape.concatenate(parts, axis: 0))
+        }
+        let lengths = rows.map { $0.shape[0] }
+        let t = lengths.max() ?? 0
+        let padded = rows.map { r -> Variable<Float> in
+            let pad = t - r.shape[0]
+            let full = pad == 0 ? r : tape.concatenate([r, tape.constant(Tensor(zeros: [pad, c]))], axis: 0)
+            return tape.reshape(full, [1, t, c])
+        }
+        let embeddings = padded.count == 1 ? padded[0] : tape.concatenate(padded, axis: 0)
+        let hidden = encoder.forward(inputEmbeddings: embeddings, lengths: lengths, adapter: adapter, random: &dropout, on: tape).last!
+        return (hidden, lengths)
+    }
+}

@@ -1,0 +1,60 @@
+import Autograd
+import NeuralLayers
+import SeededRandom
+import TensorCore
+
+// LoRA (Hu et al., ICLR 2022) with PEFT 0.21's numerics (peft/tuners/lora/layer.py, Linear):
+//   y = base(x) + (B (A dropout(x))) * scaling,   scaling = alpha / r,
+//   A [r, in] ~ kaiming-uniform(a = sqrt 5) = U(-1/sqrt(in), 1/sqrt(in)),  B [out, r] = 0,
+// dropout only on the adapter's input; merge adds scaling * B A to the frozen weight.
+// Several named adapters can sit on one frozen layer; the forward pass names the active one
+// (layout (a) of the paper uses "text" and "audio" on the same backbone).
+
+/// One adapter's trainable matrices.
+public struct LoRAAdapter {
+    public let a: Variable<Float>   // [R, in]  PEFT: lora_A.<name>.weight
+    public let b: Variable<Float>   // [out, R] PEFT: lora_B.<name>.weight
+    public let scaling: Float
+    public let dropout: Double
+}
+
+/// A frozen Linear with named LoRA adapters.
+public final class LoRALinear {
+    public let base: Linear<Float>
+    public private(set) var adapters: [String: LoRAAdapter] = [:]
+    /// Adapter names in the order they were added (parameter order).
+    public private(set) var adapterNames: [String] = []
+
+    public init(base: Linear<Float>) {
+        self.base = base
+    }
+
+    public func addAdapter(_ name: String, rank: Int, alpha: Double, dropout: Double, random: inout RandomStream) {
+        let inputs = base.weight.shape[1], outputs = base.weight.shape[0]
+        let bound = 1 / Double(inputs).squareRoot()
+        let a = (0..<(rank * inputs)).map { _ in Float(-bound + 2 * bound * random.uniformDouble()) }
+        adapters[name] = LoRAAdapter(
+            a: Variable(Tensor(shape: [rank, inputs], scalars: a), requiresGrad: true, name: "lora_A.\(name).weight"),
+            b: Variable(Tensor(zeros: [outputs, rank]), requiresGrad: true, name: "lora_B.\(name).weight"),
+            scaling: Float(alpha / Double(rank)), dropout: dropout)
+        adapterNames.append(name)
+    }
+
+    /// base(x), plus the adapter `active` when given. `random` feeds the adapter's dropout.
+    public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, on tape: Tape<Float>) -> Variable<Float> {
+        let y = base(x, on: tape)
+        guard let name = active, let adapter = adapters[name] else { return y }
+        let input = tape.dropout(x, p: adapter.dropout, random: &random)
+        let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]
+        let update = tape.matmul(low, adapter.b, transposeWeight: true)                // [..., out]
+        return tape.add(y, tape.scale(update, adapter.scaling))
+    }
+
+    /// The frozen weight with adapter `name` merged in: W + scaling * B A.
+    public func mergedWeight(_ name: String) -> Tensor<Float> {
+        guard let adapter = adapters[name] else { return base.weight.value }
+        var w = base.weight.value
+        w.addScaled(adapter.b.value.matmul(adapter.a.value), adapter.scaling)
+        return w
+    }
+}
