@@ -110,10 +110,11 @@ struct PythonLoaderTests {
         c.training.epochs = 2
         c.audio.stackingPooling = .mean
         let trainer = AudioSignalTask.trainer(c, in: dir)
-        let data = AudioSignalTask.splits()
-        _ = try trainer.run(data)
-        try Intermediates.write(network: trainer.network, configuration: c, examples: data.test, fbank: data.fbank,
-                                to: dir.appendingPathComponent("intermediates.h5").path)
+        trainer.intermediatesPath = dir.appendingPathComponent("intermediates.h5").path
+        let outcome = try trainer.run(AudioSignalTask.splits())
+        // The predictions come from the same forward pass as the intermediates.
+        let scores = try trainer.scores(AudioSignalTask.splits().test, AudioSignalTask.fbank)
+        expectClose(outcome.predictions.scores, scores, atol: 1e-7, "test scores via intermediates vs direct")
         // python3 with numpy and h5py is installed by `make deps`; its absence fails the test.
         let run = try runPython("paper/tools/load_checkpoint.py", [dir.path])
         expectPythonSucceeded(run, "load_checkpoint.py")

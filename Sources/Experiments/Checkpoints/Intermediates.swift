@@ -18,8 +18,11 @@ import TensorCore
 public enum Intermediates {
     public static let formatVersion: Int64 = 1
 
+    /// Evaluates `examples` and writes the file; returns their logits, so the caller needs no
+    /// second forward pass for its predictions.
+    @discardableResult
     public static func write(network: ATFLRecNetwork, configuration: ExperimentConfiguration, examples: [ATFLRecExample],
-                             fbank: (Int) -> Tensor<Float>, to path: String) throws {
+                             fbank: (Int) -> Tensor<Float>, to path: String) throws -> [Float] {
         let batchSize = configuration.training.batchSize
         var logits: [Float] = [], fused: [Float] = [], text: [Float] = [], audio: [Float] = []
         var itemVectors: [Int: [Float]] = [:]
@@ -69,5 +72,6 @@ public enum Intermediates {
             try w.write(offsets, shape: [offsets.count], to: "/items/fbank_offsets")
         }
         try w.commit()
+        return logits
     }
 }

@@ -64,9 +64,8 @@ public struct ATFLRecModelTrainer: ModelTrainer {
                                      fbank: { _ in Tensor(zeros: [1, c.audio.numMelBins]) })
         let trainer = ATFLRecTrainer(network: network, configuration: c, runDirectory: runDirectory.url,
                                      backboneName: URL(fileURLWithPath: modelDirectory).lastPathComponent, backboneSHA256: backboneSHA)
+        trainer.intermediatesPath = runDirectory.url.appendingPathComponent("intermediates.h5").path
         let outcome = try trainer.run(data, progress: progress)
-        try Intermediates.write(network: network, configuration: c, examples: data.test, fbank: data.fbank,
-                                to: runDirectory.url.appendingPathComponent("intermediates.h5").path)
         return (outcome.result, outcome.predictions)
     }
 }

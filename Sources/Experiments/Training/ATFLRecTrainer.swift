@@ -41,6 +41,8 @@ public final class ATFLRecTrainer {
     public let backboneSHA256: String
     /// Stop after this many epochs of this invocation (tests use it to simulate a kill).
     public var epochLimitForThisInvocation: Int?
+    /// Where to write intermediates.h5 for the test split (its forward pass gives the scores).
+    public var intermediatesPath: String?
 
     public init(network: ATFLRecNetwork, configuration: ExperimentConfiguration, runDirectory: URL,
                 backboneName: String, backboneSHA256: String) {
@@ -142,7 +144,14 @@ public final class ATFLRecTrainer {
 
         // Evaluate the best epoch's model on the test split.
         try load(try Checkpoint.read(from: bestPath, expectBackboneSHA256: backboneSHA256))
-        let testScores = try scores(data.test, data.fbank)
+        let testScores: [Double]
+        if let intermediatesPath {
+            let logits = try Intermediates.write(network: network, configuration: configuration, examples: data.test,
+                                                 fbank: data.fbank, to: intermediatesPath)
+            testScores = logits.map { 1 / (1 + exp(-Double($0))) }
+        } else {
+            testScores = try scores(data.test, data.fbank)
+        }
         let labels = data.test.map { Int($0.label) }
         let predictions = Predictions(sampleIDs: data.test.map(\.sampleID), users: data.testUsers, labels: labels, scores: testScores)
         let evaluation = try TestEvaluation(predictions)
