@@ -42,11 +42,11 @@ struct TrainCommand: ParsableCommand {
             try store.save(c, result: result, predictions: predictions)
             print(String(format: "%@: test AUC %.4f, UAUC %.4f, log loss %.4f, best validation AUC %.4f, %d epochs, %.1f s",
                          c.runName, result.testAUC, result.testUAUC, result.testLogLoss, result.bestValidationAUC, result.epochsRun, result.wallSeconds))
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("atflrec train: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        } catch let error as CustomStringConvertible where !(error is ExitCode) {
-            FileHandle.standardError.write(Data("atflrec train: \(error.description)\n".utf8))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Every error of the project prints as one line naming its file, key or object.
+            FileHandle.standardError.write(Data("atflrec train: \(error)\n".utf8))
             throw ExitCode(1)
         }
     }
