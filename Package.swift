@@ -36,7 +36,10 @@ let libraryTargets: [Target] = [
         .product(name: "Crypto", package: "swift-crypto"),  // SHA-256 of cached sources
     ]),
     .target(name: "TextModels", dependencies: ["NeuralLayers", "Autograd", "TensorCore", "SeededRandom", "HDF5Storage"]),
-    .target(name: "RecData", dependencies: ["SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage"]),
+    .target(name: "RecData", dependencies: [
+        "SeededRandom", "AudioFeatures", "TextModels", "HDF5Storage",
+        .product(name: "Crypto", package: "swift-crypto"),  // hashes of sample tables (reproducibility)
+    ]),
     .target(name: "Evaluation", dependencies: ["SeededRandom"]),
     .target(name: "ATFLRecModel", dependencies: ["NeuralLayers", "TextModels", "Autograd", "TensorCore", "SeededRandom"]),
     .target(name: "Baselines", dependencies: [
@@ -72,7 +75,7 @@ let testTargets: [Target] = [
     .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autograd", "TestSupport"]),
     .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "TestSupport"]),
     .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Optimizers", "TestSupport"]),
-    .testTarget(name: "RecDataTests", dependencies: ["RecData", "TestSupport"]),
+    .testTarget(name: "RecDataTests", dependencies: ["RecData", "Evaluation", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),

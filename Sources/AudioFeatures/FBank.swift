@@ -17,6 +17,12 @@ public struct FBankFeatures: Sendable, Equatable {
     public let dimension: Int
     /// Row-major [F, D].
     public var values: [Float]
+
+    public init(numFrames: Int, dimension: Int, values: [Float]) {
+        self.numFrames = numFrames
+        self.dimension = dimension
+        self.values = values
+    }
 }
 
 /// The intermediate stages for selected frames, to locate a disagreement with a reference.

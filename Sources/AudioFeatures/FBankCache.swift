@@ -17,16 +17,23 @@ public struct FBankCacheItem: Sendable {
         case file(String)
         /// Samples already at the FBank sample rate (e.g. rendered surrogate audio).
         case samples([Float])
+        /// Samples at the FBank sample rate rendered on demand (called once to hash and once to
+        /// compute, so a whole catalogue of generated clips never sits in memory at once).
+        case generated(@Sendable () -> [Float])
     }
     public let id: String
     public let source: Source
 
     public init(id: String, path: String) { self.id = id; self.source = .file(path) }
     public init(id: String, samples: [Float]) { self.id = id; self.source = .samples(samples) }
+    public init(id: String, generate: @escaping @Sendable () -> [Float]) { self.id = id; self.source = .generated(generate) }
 
     var sourceDescription: String {
-        if case let .file(path) = source { return path }
-        return "samples"
+        switch source {
+        case let .file(path): return path
+        case .samples: return "samples"
+        case .generated: return "generated"
+        }
     }
 }
 
@@ -48,13 +55,16 @@ public enum FBankCache {
     /// - workers: threads computing features (2 = both cores of the project's machines).
     /// - shardSize: items per committed shard (the most work a crash can lose).
     /// - progress: draw a progress bar on stderr.
+    /// - attributes: extra root attributes of the finished file (e.g. the audio generator's
+    ///   version and options); part of the cache identity: a file with other values is rebuilt.
     @discardableResult
     public static func build(items: [FBankCacheItem], options: AudioFrontEndOptions, output: String,
-                             workers: Int = 2, shardSize: Int = 64, progress: Bool = true) throws -> FBankCacheReport {
+                             workers: Int = 2, shardSize: Int = 64, progress: Bool = true,
+                             attributes: [(String, String)] = []) throws -> FBankCacheReport {
         try options.validate()
         try checkIDs(items, output: output)
         let partsDir = output + ".parts"
-        let optionsText = options.canonicalText
+        let optionsText = options.canonicalText + attributes.map { ";\($0.0)=\($0.1)" }.joined()
         var known = try existingEntries(output: output, partsDir: partsDir, optionsText: optionsText)
         var report = FBankCacheReport()
         let bar = ProgressBar(total: items.count, enabled: progress)
@@ -68,6 +78,8 @@ public enum FBankCache {
                 return try FBankFile.sha256(path: path)
             case let .samples(x):
                 return FBankFile.sha256(samples: x)
+            case let .generated(render):
+                return FBankFile.sha256(samples: render())
             }
         }
         var todo: [(index: Int, sha: String)] = []
@@ -106,7 +118,7 @@ public enum FBankCache {
         let upToDate = report.computed == 0 && items.allSatisfy { known[$0.id]?.file == output }
             && (try? HDF5Reader(path: output).readStrings("/ids")) == items.map(\.id)
         if !upToDate {
-            try merge(items: items, known: known, options: options, output: output)
+            try merge(items: items, known: known, options: options, optionsText: optionsText, attributes: attributes, output: output)
         }
         try? FileManager.default.removeItem(atPath: partsDir)
         bar.finish()
@@ -168,6 +180,10 @@ public enum FBankCache {
             case let .samples(x):
                 f = try AudioFrontEnd.features(samples: x, options: options, fbank: banks[w], ditherKey: item.id)
                 guard f.numFrames > 0 else { throw FBankError.badInput("item \(item.id)", "\(x.count) samples give no frame") }
+            case let .generated(render):
+                let x = render()
+                f = try AudioFrontEnd.features(samples: x, options: options, fbank: banks[w], ditherKey: item.id)
+                guard f.numFrames > 0 else { throw FBankError.badInput("item \(item.id)", "\(x.count) samples give no frame") }
             }
             bar.advance(by: 1)
             return f
@@ -216,11 +232,15 @@ public enum FBankCache {
 
     /// Copies every item, in input order, from where it lives into a fresh OUTPUT.
     private static func merge(items: [FBankCacheItem], known: [String: (file: String, sha: String)],
-                              options: AudioFrontEndOptions, output: String) throws {
+                              options: AudioFrontEndOptions, optionsText: String, attributes: [(String, String)],
+                              output: String) throws {
         let writer = try HDF5Writer(path: output)
         try writer.setAttribute("format_version", .int(FBankFile.formatVersion))
         try writer.setAttribute("kind", .string("atflrec-fbank-cache"))
         for (name, value) in FBankFile.attributes(of: options) { try writer.setAttribute(name, value) }
+        for (name, value) in attributes { try writer.setAttribute(name, .string(value)) }
+        // The cache identity: FBank options plus the extra attributes (overrides the plain one).
+        try writer.setAttribute("options_text", .string(optionsText))
         var readers: [String: HDF5Reader] = [:]
         for item in items {
             guard let entry = known[item.id] else { throw FBankError.badInput(output, "internal: item \(item.id) was not computed") }

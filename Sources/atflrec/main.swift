@@ -5,6 +5,7 @@ struct ATFLRec: ParsableCommand {
         commandName: "atflrec",
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
         subcommands: [
+            DataCommand.self,
             FBankCommand.self,
             FBankCacheCommand.self,
             InspectCommand.self,

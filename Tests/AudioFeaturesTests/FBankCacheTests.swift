@@ -39,6 +39,7 @@ struct FBankCacheTests {
             switch item.source {
             case let .samples(x): direct = try fbank.compute(x)
             case let .file(p): direct = try AudioFrontEnd.features(path: p, options: options, fbank: fbank)
+            case let .generated(render): direct = try fbank.compute(render())
             }
             #expect(cached == direct, "item \(item.id): two workers and sharding change nothing")
         }
