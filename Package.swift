@@ -47,7 +47,7 @@ let libraryTargets: [Target] = [
     ]),
     .target(name: "Experiments", dependencies: [
         "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
-        "TextModels", "HDF5Storage", "SeededRandom",
+        "TextModels", "HDF5Storage", "SeededRandom", "CBLAS", "CSndfile",
         .product(name: "Crypto", package: "swift-crypto"),
     ]),
 ]

@@ -78,8 +78,30 @@ public final class ATFLRecNetwork {
         backbone.trainableParameters + (audio?.namedParameters ?? []) + fusion.namedParameters
     }
 
-    /// The forward pass of a batch. `fbank(item)` gives an item's FBank matrix [F, M].
-    public func forward(_ batch: [ATFLRecExample], fbank: (Int) -> Tensor<Float>, on tape: Tape<Float>) -> ATFLRecForward {
+    /// Every item's audio vector [C] in evaluation mode (batch norm on its running statistics),
+    /// `chunk` items per pass. In evaluation an item's vector does not depend on the batch it is
+    /// in, so an evaluation computes each item once instead of once per batch; the vectors are
+    /// passed to `forward` as `cachedItemVectors`. Empty for layout (c).
+    public func evaluationItemVectors(_ items: [Int], fbank: (Int) -> Tensor<Float>, chunk: Int = 32) -> [Int: [Float]] {
+        guard let audio else { return [:] }
+        var out: [Int: [Float]] = [:]
+        let distinct = Array(Set(items)).sorted()
+        var start = 0
+        while start < distinct.count {
+            let ids = Array(distinct[start..<min(start + chunk, distinct.count)])
+            let v = audio.itemVectors(ids.map(fbank), on: Tape(recording: false, training: false)).value  // [I, C]
+            let c = v.shape[1]
+            for (k, id) in ids.enumerated() { out[id] = Array(v.scalars[(k * c)..<((k + 1) * c)]) }
+            start += chunk
+        }
+        return out
+    }
+
+    /// The forward pass of a batch. `fbank(item)` gives an item's FBank matrix [F, M];
+    /// `cachedItemVectors` (evaluation only, from `evaluationItemVectors`) replaces the audio
+    /// network by a lookup.
+    public func forward(_ batch: [ATFLRecExample], fbank: (Int) -> Tensor<Float>, on tape: Tape<Float>,
+                        cachedItemVectors: [Int: [Float]]? = nil) -> ATFLRecForward {
         let tokens = batch.map(\.tokens)
         var itemIDs: [Int] = []
         var itemVectors: Variable<Float>?
@@ -93,7 +115,14 @@ public final class ATFLRecNetwork {
                     itemIDs.append(item)
                 }
             }
-            let vectors = audio.itemVectors(itemIDs.map(fbank), on: tape)      // [I, C]
+            let vectors: Variable<Float>                                        // [I, C]
+            if let cachedItemVectors {
+                precondition(!tape.isTraining, "cached item vectors are for evaluation only")
+                vectors = tape.constant(Tensor(shape: [itemIDs.count, backbone.hiddenSize],
+                                               scalars: itemIDs.flatMap { cachedItemVectors[$0]! }))
+            } else {
+                vectors = audio.itemVectors(itemIDs.map(fbank), on: tape)
+            }
             itemVectors = vectors
             audioSequences = batch.map { tape.embedding(vectors, ids: $0.audioItems.map { index[$0]! }) }  // [A_i, C] each
         }

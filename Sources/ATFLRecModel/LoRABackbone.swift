@@ -23,6 +23,15 @@ public final class LoRABackbone: SequenceBackbone {
 
     public var hiddenSize: Int { encoder.configuration.hiddenSize }
 
+    public var randomStates: [(String, UInt64)] { [("lora_dropout", dropout.state)] }
+
+    public func restoreRandomStates(_ states: [(String, UInt64)]) throws {
+        guard let state = states.first(where: { $0.0 == "lora_dropout" })?.1 else {
+            throw BackboneError("checkpoint: random stream 'lora_dropout' missing")
+        }
+        dropout = RandomStream(state: state)
+    }
+
     public var trainableParameters: [(String, Variable<Float>)] { encoder.adapterParameters }
 
     public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
@@ -46,4 +55,10 @@ public final class LoRABackbone: SequenceBackbone {
         let hidden = encoder.forward(inputEmbeddings: embeddings, lengths: lengths, adapter: adapter, random: &dropout, on: tape).last!
         return (hidden, lengths)
     }
+}
+
+/// A backbone state that cannot be restored; one line naming what is wrong.
+public struct BackboneError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

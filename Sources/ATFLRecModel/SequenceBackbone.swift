@@ -15,6 +15,17 @@ public protocol SequenceBackbone {
     /// Hidden states [B, T, C] and each sample's length, with `adapter` active (nil: none).
     func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
                 on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int])
+    /// States of the random streams the backbone draws from while training (LoRA dropout), by
+    /// purpose, so that a resumed run continues the same streams.
+    var randomStates: [(String, UInt64)] { get }
+    /// Restores the streams from `randomStates`; a missing stream is an error.
+    func restoreRandomStates(_ states: [(String, UInt64)]) throws
+}
+
+extension SequenceBackbone {
+    /// Backbones without randomness (test stand-ins) store no stream.
+    public var randomStates: [(String, UInt64)] { [] }
+    public func restoreRandomStates(_ states: [(String, UInt64)]) throws {}
 }
 
 /// Which output vector stands for a sequence (configuration text.representation).

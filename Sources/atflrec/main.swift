@@ -6,9 +6,11 @@ struct ATFLRec: ParsableCommand {
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
         subcommands: [
             DataCommand.self,
+            EvalCommand.self,
             FBankCommand.self,
             FBankCacheCommand.self,
             InspectCommand.self,
+            PredictCommand.self,
             TrainCommand.self,
         ])
 }

@@ -26,10 +26,11 @@ public enum Intermediates {
         let batchSize = configuration.training.batchSize
         var logits: [Float] = [], fused: [Float] = [], text: [Float] = [], audio: [Float] = []
         var itemVectors: [Int: [Float]] = [:]
+        let cache = network.audio == nil ? nil : network.evaluationItemVectors(examples.flatMap(\.audioItems), fbank: fbank)
         var i = 0
         while i < examples.count {
             let batch = Array(examples[i..<min(i + batchSize, examples.count)])
-            let f = network.forward(batch, fbank: fbank, on: Tape(recording: false, training: false))
+            let f = network.forward(batch, fbank: fbank, on: Tape(recording: false, training: false), cachedItemVectors: cache)
             logits += f.logits.value.scalars
             fused += f.fused.value.scalars
             if let t = f.text { text += t.value.scalars }

@@ -7,68 +7,76 @@ import SeededRandom
 import TensorCore
 import TextModels
 
-/// Builds an ATFLRec run from a configuration: dataset samples rendered into instruction prompts
-/// and tokenised, the MiniLM (or user-supplied) encoder with the layout's LoRA adapters, the
-/// network, and the trainer.
-public struct ATFLRecModelTrainer: ModelTrainer {
-    /// Repository root (for the data and model caches and the prompt template).
+/// Everything an ATFLRec configuration needs before training or evaluating: the dataset, the
+/// tokenizer and prompt template, the frozen encoder with the layout's LoRA adapters, and the
+/// network (freshly initialised from the run's seed). `atflrec train`, `eval` and `predict`
+/// all start from it, so the three see the same model and the same prompts.
+public final class ATFLRecSetup {
+    public let configuration: ExperimentConfiguration
     public let root: URL
+    public let dataset: RecDataset
+    public let network: ATFLRecNetwork
+    public let tokenizer: WordPieceTokenizer
+    public let renderer: PromptRenderer
+    /// Folder name and SHA-256 of the frozen weights file (the checkpoint stores these, not a copy).
+    public let backboneName: String
+    public let backboneSHA256: String
 
-    public init(root: URL = URL(fileURLWithPath: ".")) {
-        self.root = root
+    public static func defaultModelDirectory(root: URL) -> String {
+        root.appendingPathComponent(".cache/models/all-minilm-l6-v2").path
     }
 
-    public var defaultModelDirectory: String { root.appendingPathComponent(".cache/models/all-minilm-l6-v2").path }
-
-    public func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
-        try runDirectory.prepare()
-        let modelDirectory = c.text.modelPath.isEmpty ? defaultModelDirectory : c.text.modelPath
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: modelDirectory + "/vocab.txt")
+    public init(_ c: ExperimentConfiguration, root: URL = URL(fileURLWithPath: ".")) throws {
+        configuration = c
+        self.root = root
+        let modelDirectory = c.text.modelPath.isEmpty ? Self.defaultModelDirectory(root: root) : c.text.modelPath
+        tokenizer = try WordPieceTokenizer(vocabularyFile: modelDirectory + "/vocab.txt")
         let encoder = try BertEncoder(directory: modelDirectory)
-        let backboneSHA = try Self.sha256(ofFile: modelDirectory + "/model.safetensors")
+        backboneName = URL(fileURLWithPath: modelDirectory).lastPathComponent
+        backboneSHA256 = try Self.sha256(ofFile: modelDirectory + "/model.safetensors")
         let seeds = SeedBook(seed: c.seed)
         let layout = LoRALayoutKind(rawValue: c.lora.layout.rawValue)!
         let backbone = try LoRABackbone(encoder: encoder, adapters: layout.adapterNames, rank: c.lora.rank, alpha: c.lora.alpha,
                                         dropout: c.lora.dropout, targets: c.lora.targets, seeds: seeds)
         var initRandom = seeds.stream(.initialization)
-        // Frames are strided when the features are loaded (below), so the network sees them as is.
-        let network = ATFLRecNetwork(
+        // Frames are strided when the features are loaded (itemFeatures), so the network sees them as is.
+        network = ATFLRecNetwork(
             backbone: backbone, layout: layout, representation: c.text.representation == .firstToken ? .firstToken : .maskedMean,
             melBins: c.audio.numMelBins, audioHidden: c.audio.hiddenSize,
             stackingPooling: PoolingKind(rawValue: c.audio.stackingPooling.rawValue)!,
             fusionPooling: PoolingKind(rawValue: c.fusion.pooling.rawValue)!, frameStride: 1, random: &initRandom)
+        dataset = try DatasetSplits.dataset(c, root: root)
+        renderer = try PromptRenderer(templateFile: root.appendingPathComponent("paper/prompt_template.txt").path)
+    }
 
-        let dataset = try DatasetSplits.dataset(c, root: root)
-        let renderer = try PromptRenderer(templateFile: root.appendingPathComponent("paper/prompt_template.txt").path)
-        let splits = DatasetSplits.splits(of: dataset, c)
-        var validation = splits.validation
-        if c.training.validationSamples > 0 && c.training.validationSamples < validation.count {
-            var stream = seeds.stream(.sampling, "validation")
-            validation = stream.sample(c.training.validationSamples, from: validation.count).sorted().map { validation[$0] }
+    /// The run's samples: K-shot train, validation (subsampled to training.validationSamples by
+    /// the run's seed, for early stopping), and test.
+    public func splits() -> RecommendationSplits {
+        let c = configuration
+        var splits = DatasetSplits.splits(of: dataset, c)
+        if c.training.validationSamples > 0 && c.training.validationSamples < splits.validation.count {
+            var stream = SeedBook(seed: c.seed).stream(.sampling, "validation")
+            let validation = splits.validation
+            splits.validation = stream.sample(c.training.validationSamples, from: validation.count).sorted().map { validation[$0] }
         }
-        func example(_ s: RecommendationSample) -> ATFLRecExample {
-            let liked = Set(s.likedHistory)
-            let history = s.history.map { (title: dataset.title($0), liked: liked.contains($0)) }
-            let fit = renderer.fitted(history: history, target: dataset.title(s.target), maxTokens: c.text.maxLength,
-                                      count: { tokenizer.encode($0, maxLength: Int.max).count })
-            return ATFLRecExample(sampleID: s.id, tokens: tokenizer.encode(fit.prompt, maxLength: c.text.maxLength),
-                                  audioItems: s.likedHistory + [s.target], label: Float(s.label))
-        }
-        let train = splits.train.map(example), valid = validation.map(example), test = splits.test.map(example)
-        let features = try Self.itemFeatures(c, dataset: dataset, examples: train + valid + test, root: root)
-        let data = ATFLRecDataSplits(train: train, validation: valid, test: test, testUsers: splits.test.map(\.user),
-                                     fbank: { features[$0] ?? Tensor(zeros: [1, c.audio.numMelBins]) })
-        let trainer = ATFLRecTrainer(network: network, configuration: c, runDirectory: runDirectory.url,
-                                     backboneName: URL(fileURLWithPath: modelDirectory).lastPathComponent, backboneSHA256: backboneSHA)
-        trainer.intermediatesPath = runDirectory.url.appendingPathComponent("intermediates.h5").path
-        let outcome = try trainer.run(data, progress: progress)
-        return (outcome.result, outcome.predictions)
+        return splits
+    }
+
+    /// A sample as the network consumes it: the instruction prompt (history truncated oldest
+    /// first to fit text.maxLength) tokenised, and the audio sequence (liked history, target).
+    public func example(_ s: RecommendationSample) -> ATFLRecExample {
+        let liked = Set(s.likedHistory)
+        let history = s.history.map { (title: dataset.title($0), liked: liked.contains($0)) }
+        let fit = renderer.fitted(history: history, target: dataset.title(s.target), maxTokens: configuration.text.maxLength,
+                                  count: { self.tokenizer.encode($0, maxLength: Int.max).count })
+        return ATFLRecExample(sampleID: s.id, tokens: tokenizer.encode(fit.prompt, maxLength: configuration.text.maxLength),
+                              audioItems: s.likedHistory + [s.target], label: Float(s.label))
     }
 
     /// FBank features [F, M] of every item the examples' audio sequences use (none for layout
     /// (c)), from the dataset's feature cache, every `audio.frameStride`-th frame kept.
-    static func itemFeatures(_ c: ExperimentConfiguration, dataset: RecDataset, examples: [ATFLRecExample],
-                             root: URL) throws -> [Int: Tensor<Float>] {
+    public func itemFeatures(_ examples: [ATFLRecExample]) throws -> [Int: Tensor<Float>] {
+        let c = configuration
         guard c.lora.layout != .c else { return [:] }
         let items = Array(Set(examples.flatMap(\.audioItems))).sorted()
         let options = DatasetFeatures.options(numMelBins: c.audio.numMelBins, frameLengthMs: c.audio.frameLengthMs,
@@ -81,11 +89,58 @@ public struct ATFLRecModelTrainer: ModelTrainer {
             .mapValues { Tensor(shape: [$0.numFrames, $0.dimension], scalars: $0.values) }
     }
 
+    /// The examples of a run with their features and the trainer writing into `runDirectory`.
+    public func data(_ splits: RecommendationSplits) throws -> ATFLRecDataSplits {
+        let train = splits.train.map(example), valid = splits.validation.map(example), test = splits.test.map(example)
+        let features = try itemFeatures(train + valid + test)
+        let bins = configuration.audio.numMelBins
+        return ATFLRecDataSplits(train: train, validation: valid, test: test, testUsers: splits.test.map(\.user),
+                                 fbank: { features[$0] ?? Tensor(zeros: [1, bins]) })
+    }
+
+    public func trainer(runDirectory: URL) -> ATFLRecTrainer {
+        ATFLRecTrainer(network: network, configuration: configuration, runDirectory: runDirectory,
+                       backboneName: backboneName, backboneSHA256: backboneSHA256)
+    }
+
+    /// The sample for `user` and a new `target` at the end of the data: the user's last
+    /// data.historyLength interactions (the history of their latest sample followed by that
+    /// sample's target), liked where rated > 3. Nil when the dataset has no sample of `user`.
+    public func latestSample(user: Int, target: Int) -> RecommendationSample? {
+        let all = dataset.samples.train + dataset.samples.validation + dataset.samples.test
+        guard let last = all.filter({ $0.user == user }).max(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) else { return nil }
+        let history = Array((last.history + [last.target]).suffix(configuration.data.historyLength))
+        let liked = Set(last.likedHistory + (last.label == 1 ? [last.target] : []))
+        return RecommendationSample(id: -1, user: user, history: history, likedHistory: history.filter { liked.contains($0) },
+                                    target: target, label: 0)
+    }
+
     static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ConfigurationError("\(path): cannot be read") }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty { hasher.update(data: chunk) }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// `atflrec train` for ATFLRec configurations: the setup, then the trainer, which resumes from
+/// the run directory's checkpoint when there is one.
+public struct ATFLRecModelTrainer: ModelTrainer {
+    /// Repository root (for the data and model caches and the prompt template).
+    public let root: URL
+
+    public init(root: URL = URL(fileURLWithPath: ".")) {
+        self.root = root
+    }
+
+    public func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
+        try runDirectory.prepare()
+        let setup = try ATFLRecSetup(c, root: root)
+        let data = try setup.data(setup.splits())
+        let trainer = setup.trainer(runDirectory: runDirectory.url)
+        trainer.intermediatesPath = runDirectory.url.appendingPathComponent("intermediates.h5").path
+        let outcome = try trainer.run(data, progress: progress)
+        return (outcome.result, outcome.predictions)
     }
 }

@@ -87,7 +87,11 @@ public final class ATFLRecTrainer {
             }
             try load(c)
             try adam.restore(c.optimizer)
-            shuffle = RandomStream(state: c.randomStates.first { $0.0 == "shuffle" }?.1 ?? shuffle.state)
+            guard let shuffleState = c.randomStates.first(where: { $0.0 == "shuffle" })?.1 else {
+                throw ConfigurationError("\(checkpointPath): random stream 'shuffle' missing")
+            }
+            shuffle = RandomStream(state: shuffleState)
+            try network.backbone.restoreRandomStates(c.randomStates.filter { $0.0 != "shuffle" })
             epoch = c.epoch
             step = c.step
             bestAUC = c.bestValidationAUC
@@ -170,10 +174,12 @@ public final class ATFLRecTrainer {
     public func scores(_ examples: [ATFLRecExample], _ fbank: (Int) -> Tensor<Float>) throws -> [Double] {
         var out: [Double] = []
         let size = configuration.training.batchSize
+        let cache = network.audio == nil ? nil : network.evaluationItemVectors(examples.flatMap(\.audioItems), fbank: fbank)
         var i = 0
         while i < examples.count {
             let batch = Array(examples[i..<min(i + size, examples.count)])
-            let logits = network.forward(batch, fbank: fbank, on: Tape(recording: false, training: false)).logits.value
+            let logits = network.forward(batch, fbank: fbank, on: Tape(recording: false, training: false),
+                                         cachedItemVectors: cache).logits.value
             out += logits.scalars.map { 1 / (1 + exp(-Double($0))) }
             i += size
         }
@@ -184,13 +190,26 @@ public final class ATFLRecTrainer {
                   curves: ([Double], [Double])) -> Checkpoint {
         var c = Checkpoint(
             configuration: configuration, backboneName: backboneName, backboneSHA256: backboneSHA256,
-            environment: ["swift": "6.3.1"], step: step, epoch: epoch, bestValidationAUC: bestAUC, bestEpoch: bestEpoch,
+            environment: RunEnvironment.current(threads: configuration.threads), step: step, epoch: epoch, bestValidationAUC: bestAUC, bestEpoch: bestEpoch,
             parameters: network.namedParameters.map { .init(name: $0.0, shape: $0.1.shape, values: $0.1.value.scalars) },
             buffers: (network.audio?.namedBuffers ?? []).map { .init(name: $0.0, shape: $0.1.shape, values: $0.1.scalars) },
-            optimizer: adam.state, randomStates: [("shuffle", shuffle.state)])
+            optimizer: adam.state, randomStates: [("shuffle", shuffle.state)] + network.backbone.randomStates)
         c.trainLossCurve = curves.0
         c.validationAUCCurve = curves.1
         return c
+    }
+
+    /// Loads the trained model of a checkpoint file (default: the run's best.h5), after checking
+    /// that it was made with this configuration and this backbone; used by `atflrec eval` and
+    /// `atflrec predict`.
+    public func loadModel(from path: String? = nil) throws {
+        let path = path ?? bestPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationError("\(path): no checkpoint (train the run first)")
+        }
+        let c = try Checkpoint.read(from: path, expectBackboneSHA256: backboneSHA256)
+        guard c.configuration == configuration else { throw ConfigurationError("\(path): made with another configuration") }
+        try load(c)
     }
 
     /// Copies a checkpoint's parameters and buffers into the network (by name; shapes checked).

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `atflrec eval --run DIR`: re-evaluates a trained ATFLRec run from its best checkpoint and
+/// checks the figures against the run's stored result.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Re-evaluate a trained ATFLRec run from its best.h5 (AUC, UAUC, log loss) and compare with its result.json.",
+        discussion: """
+            The run directory is the one `atflrec train` wrote (checkpoints/<name>-<hash8>/). Its \
+            config.json is re-resolved, the model is rebuilt from the frozen backbone (whose hash must \
+            match the checkpoint's) and best.h5, and the whole split is scored. For the test split the \
+            AUC is compared with result.json; a difference exits with status 1.
+            """)
+
+    @Option(name: .customLong("run"), help: "Run directory (holding config.json and best.h5).")
+    var runDirectory: String
+
+    @Option(help: "Split to score: test or validation (the whole split, never subsampled).")
+    var split = "test"
+
+    @Option(help: "Write the predictions (sample_id,user,label,score) to this CSV file.")
+    var output: String?
+
+    func run() throws {
+        do {
+            let opened = try TrainedRun(directory: URL(fileURLWithPath: runDirectory))
+            let (predictions, evaluation) = try opened.evaluate(split: split)
+            if let output { try AtomicFile.write(Data(predictions.csv().utf8), to: URL(fileURLWithPath: output)) }
+            print(String(format: "%@ %@: %d samples, AUC %.6f, UAUC %.6f, log loss %.6f", opened.configuration.runName, split,
+                         predictions.labels.count, evaluation.auc, evaluation.uauc, evaluation.logLoss))
+            let resultFile = URL(fileURLWithPath: runDirectory).appendingPathComponent("result.json")
+            if split == "test", let data = try? Data(contentsOf: resultFile) {
+                let stored = try JSONDecoder().decode(RunResult.self, from: data)
+                let same = stored.testAUC == evaluation.auc
+                print(String(format: "stored result.json: test AUC %.6f (%@)", stored.testAUC, same ? "identical" : "DIFFERS"))
+                if !same { throw ExitCode(1) }
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("atflrec eval: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
