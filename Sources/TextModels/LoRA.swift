@@ -57,4 +57,16 @@ public final class LoRALinear {
         w.addScaled(adapter.b.value.matmul(adapter.a.value), adapter.scaling)
         return w
     }
+
+    /// Adds scaling * B A of adapter `name` into the frozen weight (PEFT merge); the adapter
+    /// must then not be activated as well, or it counts twice.
+    public func merge(_ name: String) {
+        base.weight.value = mergedWeight(name)
+    }
+
+    /// Subtracts scaling * B A of adapter `name` from the frozen weight again (PEFT unmerge).
+    public func unmerge(_ name: String) {
+        guard let adapter = adapters[name] else { return }
+        base.weight.value.addScaled(adapter.b.value.matmul(adapter.a.value), -adapter.scaling)
+    }
 }
