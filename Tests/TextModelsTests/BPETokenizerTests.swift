@@ -70,6 +70,7 @@ struct BPETokenizerTests {
     @Test func badTokenizerFilesAreOneLineErrors() throws {
         let dir = try Fixtures.temporaryDirectory()
         let vocab = dir.appendingPathComponent("vocab.json").path, merges = dir.appendingPathComponent("merges.txt").path
+        try Data("#version: 0.2\n".utf8).write(to: URL(fileURLWithPath: merges))
         #expect(throws: TokenizerError("\(vocab): cannot be read")) { try loadTokenizer(directory: dir.path) }
         try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: vocab))
         #expect(throws: TokenizerError("\(vocab): not a JSON object of token ids")) { try loadTokenizer(directory: dir.path) }
