@@ -13,7 +13,7 @@ import TensorCore
 //       RoBERTa: p = padding_idx + 1 + (running count of non-pad tokens) on real tokens and
 //                padding_idx on padded ones (create_position_ids_from_input_ids), so a RoBERTa
 //                model takes at most max_position_embeddings - padding_idx - 1 tokens (512).
-//   per layer:  a = softmax(Q K^T / sqrt(D) + mask) V      (mask: -inf-like on padded keys)
+//   per layer:  a = softmax(Q K^T / sqrt(D) + mask) V      (padded keys excluded; fused op)
 //               h = LayerNorm(h + Wo a)                      (post-LN, eps from config.json)
 //               h = LayerNorm(h + W2 GELU(W1 h))
 //   pooler (optional, when the checkpoint has pooler.dense): tanh(Wp h[:, 0] + bp).
@@ -27,6 +27,9 @@ public final class BertEncoder {
     public let pooler: Linear<Float>?
     /// The first position id of a sequence: 0 for BERT, padding_idx + 1 for RoBERTa.
     public let positionOffset: Int
+    /// Attention through the fused op (Autograd's `attention`: no head permutes, no work on padded
+    /// keys) or, when false, through the primitive ops it replaces (kept as its reference).
+    public var fusedAttention = true
     /// The longest token sequence (special tokens included) the position table allows.
     public var maxSequenceLength: Int { configuration.maxPositionEmbeddings - positionOffset }
 
@@ -199,23 +202,31 @@ public final class BertEncoder {
         h = tape.add(h, tape.embedding(tokenType, ids: [0]))
         h = embeddingNorm(h, on: tape)
         var states = [h]
-        // Additive mask [B*H, 1, T]: 0 on real keys, the most negative float on padding (as
-        // transformers' get_extended_attention_mask uses torch.finfo.min).
-        var mask = [Float](repeating: 0, count: B * H * T)
-        for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
-        let maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
         let scale = 1 / Float(D).squareRoot()
+        // Unfused reference path: additive mask [B*H, 1, T], 0 on real keys and the most negative
+        // float on padding (as transformers' get_extended_attention_mask uses torch.finfo.min).
+        var maskTensor = Tensor<Float>(zeros: [0])
+        if !fusedAttention {
+            var mask = [Float](repeating: 0, count: B * H * T)
+            for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
+            maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
+        }
         func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
         for block in blocks {
-            let q = heads(block.query(h, active: adapter, random: &random, on: tape))
-            let k = heads(block.key(h, active: adapter, random: &random, on: tape))
-            let v = heads(block.value(h, active: adapter, random: &random, on: tape))
-            let scores = tape.scale(tape.batchedMatmul(q, k, transposeB: true), scale)          // [B*H, T, T]
-            let probabilities = tape.softmax(scores, additiveMask: maskTensor)
-            let context = tape.batchedMatmul(probabilities, v)                                   // [B*H, T, D]
-            let merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
+            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, T, C]
+            let k = block.key(h, active: adapter, random: &random, on: tape)
+            let v = block.value(h, active: adapter, random: &random, on: tape)
+            let merged: Variable<Float>                                                          // [B, T, C]
+            if fusedAttention {
+                merged = tape.attention(query: q, key: k, value: v, heads: H, lengths: lengths, scale: scale)
+            } else {
+                let scores = tape.scale(tape.batchedMatmul(heads(q), heads(k), transposeB: true), scale)   // [B*H, T, T]
+                let probabilities = tape.softmax(scores, additiveMask: maskTensor)
+                let context = tape.batchedMatmul(probabilities, heads(v))                                // [B*H, T, D]
+                merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
+            }
             h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, active: adapter, random: &random, on: tape)), on: tape)
             let inner = tape.gelu(block.intermediate(h, active: adapter, random: &random, on: tape))
             h = block.outputNorm(tape.add(h, block.output(inner, active: adapter, random: &random, on: tape)), on: tape)

@@ -37,8 +37,13 @@ struct TinyEncoderTests {
         #expect(encoder.positionOffset == (model == .roberta ? 2 : 0))
         var unused = RandomStream(state: 0)
         let tape = Tape<Float>(recording: false)
-        let states = encoder.forward(batch, random: &unused, on: tape)
         let reference = try f.read(Float.self, "hidden_states")        // [L+1, B, T, C]
+        encoder.fusedAttention = false
+        let unfused = encoder.forward(batch, random: &unused, on: tape).last!.value.scalars
+        encoder.fusedAttention = true
+        let states = encoder.forward(batch, random: &unused, on: tape)
+        // The fused attention op against the primitive ops it replaces (float32 order only).
+        expectClose(states.last!.value.scalars, unfused, atol: 1e-5, "\(model.rawValue) fused vs unfused attention (float32 order)")
         #expect(states.count == reference.shape[0])
         let per = reference.values.count / reference.shape[0]
         for (layer, state) in states.enumerated() {
