@@ -211,6 +211,9 @@ public final class BertEncoder {
             for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
             maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
         }
+        func addNorm(_ x: Variable<Float>, _ residual: Variable<Float>, _ norm: LayerNorm<Float>) -> Variable<Float> {
+            tape.addLayerNorm(x, residual, gamma: norm.weight, beta: norm.bias, eps: norm.eps)      // LayerNorm(x + residual)
+        }
         func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
@@ -227,9 +230,9 @@ public final class BertEncoder {
                 let context = tape.batchedMatmul(probabilities, heads(v))                                // [B*H, T, D]
                 merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
             }
-            h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, active: adapter, random: &random, on: tape)), on: tape)
-            let inner = tape.gelu(block.intermediate(h, active: adapter, random: &random, on: tape))
-            h = block.outputNorm(tape.add(h, block.output(inner, active: adapter, random: &random, on: tape)), on: tape)
+            h = addNorm(block.attentionOutput(merged, active: adapter, random: &random, on: tape), h, block.attentionNorm)
+            let inner = tape.geluErf(block.intermediate(h, active: adapter, random: &random, on: tape))
+            h = addNorm(block.output(inner, active: adapter, random: &random, on: tape), h, block.outputNorm)
             states.append(h)
         }
         return states

@@ -42,7 +42,7 @@ public final class LoRALinear {
 
     /// base(x), plus the adapter `active` when given. `random` feeds the adapter's dropout.
     public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, on tape: Tape<Float>) -> Variable<Float> {
-        let y = base(x, on: tape)
+        let y = tape.linear(x, weight: base.weight, bias: base.bias)                      // base(x), fused bias
         guard let name = active, let adapter = adapters[name] else { return y }
         let input = tape.dropout(x, p: adapter.dropout, random: &random)
         let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]

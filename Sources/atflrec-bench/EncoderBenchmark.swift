@@ -15,6 +15,7 @@ let encoderBenchmark = Benchmark(name: "encoder") {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let model = root.appendingPathComponent(".cache/models/all-minilm-l6-v2").path
     let threads = Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "") ?? 2
+    BLASThreads.set(threads)
     let encoder = try BertEncoder(directory: model)
     var r = SeedBook(seed: 0).stream(.initialization)
     try encoder.addAdapter("default", rank: 4, alpha: 8, dropout: 0, targets: ["query", "value"], random: &r)
@@ -39,18 +40,26 @@ let encoderBenchmark = Benchmark(name: "encoder") {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-    let train = (0..<6).map { _ in
-        milliseconds {
-            let tape = Tape<Float>()
-            tape.backward(loss(tape))
-            adam.step(learningRate: 1e-3, variables: trainable)
-            for (_, p) in trainable { p.zeroGrad() }
-        }
-    }.dropFirst()                                       // the first step warms caches up
-    let forward = (0..<6).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
-    let (trainMs, forwardMs) = (median(Array(train)), median(Array(forward)))
-    print(String(format: "encoder swift  MiniLM-L6 LoRA r=4 q/v, batch %d x %d, %d thread(s): train step %.0f ms (min %.0f), forward %.0f ms (min %.0f)",
-                 B, T, threads, trainMs, train.min()!, forwardMs, forward.min()!))
+    func measure(fused: Bool) -> (train: [Double], forward: [Double]) {
+        encoder.fusedAttention = fused
+        let train = (0..<6).map { _ in
+            milliseconds {
+                let tape = Tape<Float>()
+                tape.backward(loss(tape))
+                adam.step(learningRate: 1e-3, variables: trainable)
+                for (_, p) in trainable { p.zeroGrad() }
+            }
+        }.dropFirst()                                       // the first step warms caches up
+        let forward = (0..<6).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
+        return (Array(train), Array(forward))
+    }
+    // The unfused attention (primitive ops) first, as the profile's reference point.
+    let unfused = measure(fused: false), fused = measure(fused: true)
+    for (name, m) in [("unfused attention", unfused), ("fused attention", fused)] {
+        print(String(format: "encoder swift  MiniLM-L6 LoRA r=4 q/v, batch %d x %d, %d thread(s), %@: train step %.0f ms (min %.0f), forward %.0f ms (min %.0f)",
+                     B, T, threads, name, median(m.train), m.train.min()!, median(m.forward), m.forward.min()!))
+    }
+    let (trainMs, forwardMs) = (median(fused.train), median(fused.forward))
     let cache = root.appendingPathComponent(".cache/bench")
     try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
     let json = #"{"threads": \#(threads), "train_ms": \#(trainMs), "forward_ms": \#(forwardMs)}"#
