@@ -99,6 +99,22 @@ extension Tape {
 
     /// Row-wise stable softmax of a [rows, columns] block in place.
     static func softmaxInPlace(_ x: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
+        if Scalar.self == Float.self {
+            // Float: the exponentials through the SIMD8 exp (VectorMath.swift).
+            let f = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
+            for r in 0..<rows {
+                let row = f + r * columns
+                var m = -Float.infinity
+                for j in 0..<columns { m = Swift.max(m, row[j]) }
+                for j in 0..<columns { row[j] -= m }
+                vectorExpInPlace(row, count: columns)
+                var s: Float = 0
+                for j in 0..<columns { s += row[j] }
+                let inv = 1 / s
+                for j in 0..<columns { row[j] *= inv }
+            }
+            return
+        }
         for r in 0..<rows {
             let row = x + r * columns
             var m = -Scalar.infinity

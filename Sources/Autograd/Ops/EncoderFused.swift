@@ -154,6 +154,26 @@ extension Tape {
         let invSqrt2 = 1 / Scalar(2).squareRoot()
         var phi = x.value
         var out = x.value
+        if Scalar.self == Float.self {
+            // Float: SIMD8 erf (VectorMath.swift, absolute error below 6e-7).
+            phi.scalars.withUnsafeMutableBufferPointer { pp in
+                out.scalars.withUnsafeMutableBufferPointer { op in
+                    let p = UnsafeMutableRawPointer(pp.baseAddress!).assumingMemoryBound(to: Float.self)
+                    let o = UnsafeMutableRawPointer(op.baseAddress!).assumingMemoryBound(to: Float.self)
+                    var i = 0
+                    let count = pp.count
+                    while i < count {
+                        let k = Swift.min(8, count - i)
+                        var v = SIMD8<Float>(repeating: 0)
+                        for j in 0..<k { v[j] = o[i + j] }
+                        let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
+                        let y = v * c
+                        for j in 0..<k { p[i + j] = c[j]; o[i + j] = y[j] }
+                        i += 8
+                    }
+                }
+            }
+        } else {
         phi.scalars.withUnsafeMutableBufferPointer { p in
             out.scalars.withUnsafeMutableBufferPointer { o in
                 for i in 0..<p.count {
@@ -164,12 +184,28 @@ extension Tape {
                 }
             }
         }
+        }
         return record(out, inputs: [x]) { g in
             let invSqrt2Pi = 1 / (2 * Scalar.pi).squareRoot()
             var dx = g
             dx.scalars.withUnsafeMutableBufferPointer { d in
                 x.value.scalars.withUnsafeBufferPointer { xp in
                     phi.scalars.withUnsafeBufferPointer { p in
+                        if Scalar.self == Float.self {
+                            let df = UnsafeMutableRawPointer(d.baseAddress!).assumingMemoryBound(to: Float.self)
+                            let xf = UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self)
+                            let pf = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
+                            var i = 0
+                            while i < d.count {
+                                let k = Swift.min(8, d.count - i)
+                                var v = SIMD8<Float>(repeating: 0), c = v, gv = v
+                                for j in 0..<k { v[j] = xf[i + j]; c[j] = pf[i + j]; gv[j] = df[i + j] }
+                                let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
+                                for j in 0..<k { df[i + j] = r[j] }
+                                i += 8
+                            }
+                            return
+                        }
                         for i in 0..<d.count {
                             let v = xp[i]
                             d[i] *= p[i] + v * invSqrt2Pi * Scalar.exp(Scalar(-0.5) * v * v)
