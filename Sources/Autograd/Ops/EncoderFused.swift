@@ -162,14 +162,18 @@ extension Tape {
                     let o = UnsafeMutableRawPointer(op.baseAddress!).assumingMemoryBound(to: Float.self)
                     var i = 0
                     let count = pp.count
-                    while i < count {
-                        let k = Swift.min(8, count - i)
-                        var v = SIMD8<Float>(repeating: 0)
-                        for j in 0..<k { v[j] = o[i + j] }
+                    while i + 8 <= count {
+                        let v = UnsafeRawPointer(o + i).loadUnaligned(as: SIMD8<Float>.self)
                         let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
-                        let y = v * c
-                        for j in 0..<k { p[i + j] = c[j]; o[i + j] = y[j] }
+                        UnsafeMutableRawPointer(p + i).storeBytes(of: c, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(o + i).storeBytes(of: v * c, as: SIMD8<Float>.self)
                         i += 8
+                    }
+                    if i < count {                                       // the tail in a padded vector
+                        var v = SIMD8<Float>(repeating: 0)
+                        for j in 0..<(count - i) { v[j] = o[i + j] }
+                        let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
+                        for j in 0..<(count - i) { p[i + j] = c[j]; o[i + j] = v[j] * c[j] }
                     }
                 }
             }
@@ -196,13 +200,19 @@ extension Tape {
                             let xf = UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self)
                             let pf = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
                             var i = 0
-                            while i < d.count {
-                                let k = Swift.min(8, d.count - i)
-                                var v = SIMD8<Float>(repeating: 0), c = v, gv = v
-                                for j in 0..<k { v[j] = xf[i + j]; c[j] = pf[i + j]; gv[j] = df[i + j] }
+                            while i + 8 <= d.count {
+                                let v = UnsafeRawPointer(xf + i).loadUnaligned(as: SIMD8<Float>.self)
+                                let c = UnsafeRawPointer(pf + i).loadUnaligned(as: SIMD8<Float>.self)
+                                let gv = UnsafeRawPointer(df + i).loadUnaligned(as: SIMD8<Float>.self)
                                 let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
-                                for j in 0..<k { df[i + j] = r[j] }
+                                UnsafeMutableRawPointer(df + i).storeBytes(of: r, as: SIMD8<Float>.self)
                                 i += 8
+                            }
+                            if i < d.count {                             // the tail in padded vectors
+                                var v = SIMD8<Float>(repeating: 0), c = v, gv = v
+                                for j in 0..<(d.count - i) { v[j] = xf[i + j]; c[j] = pf[i + j]; gv[j] = df[i + j] }
+                                let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
+                                for j in 0..<(d.count - i) { df[i + j] = r[j] }
                             }
                             return
                         }

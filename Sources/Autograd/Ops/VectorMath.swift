@@ -1,17 +1,28 @@
 // SIMD8 exp and erf for the Float hot loops of the encoder ops (softmax rows, GELU), where libm's
 // scalar expf/erff took about 16% of a MiniLM forward pass. Double keeps libm (the finite-
 // difference checks run in Double).
-//   exp: Cephes expf (S. Moshier): n = floor(x log2 e + 1/2), r = x - n ln2 (ln2 split in two
+//   exp: Cephes expf (S. Moshier): n = round(x log2 e), r = x - n ln2 (ln2 split in two
 //        constants), degree-6 polynomial, times 2^n built in the exponent bits; inputs clamped to
 //        [-88.38, 88.38] (below that the result is ~1e-38 or 0). Relative error about 2 ulp.
 //   erf: Abramowitz & Stegun 7.1.26: 1 - (a1 t + ... + a5 t^5) exp(-x^2), t = 1 / (1 + p |x|),
 //        odd in x; absolute error at most 1.5e-7 in exact arithmetic, 4.4e-7 measured in float32
 //        (a few ulp of 1), far below the 1e-4 the encoder is held to.
 
+/// min(max(x, lo), hi) by masks (SIMD's clamped(lowerBound:upperBound:) is not inlined).
+@inline(__always)
+func clamp(_ x: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
+    var y = x.replacing(with: lo, where: x .< lo)
+    y.replace(with: hi, where: y .> hi)
+    return y
+}
+
 @inline(__always)
 func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -88.376), upperBound: SIMD8(repeating: 88.376))
-    let n = (clamped * 1.44269504088896341 + 0.5).rounded(.down)
+    // Integer work through float bit tricks only: Swift's SIMD float-to-int conversions and
+    // rounded(_:) run element by element.
+    let clamped = clamp(x, -88.376, 88.376)
+    let magic = SIMD8<Float>(repeating: 12582912)                       // 1.5 * 2^23: round to nearest
+    let n = (clamped * 1.44269504088896341 + magic) - magic             // |r| <= ln2 / 2 below
     let r = clamped - n * 0.693359375 + n * 2.12194440e-4
     let z = r * r
     var y = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -21,8 +32,10 @@ func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     y = y * r + 1.6666665459e-1
     y = y * r + 5.0000001201e-1
     y = y * z + r + 1
-    let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n) &+ 127)).clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 254)) &<< 23
-    return y * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    // 2^n: n + 127 (clamped to the normal exponents) sits in the low mantissa bits of 2^23 + n + 127.
+    let biased = clamp(n + 127, 0, 254) + 8388608
+    let exponent = (unsafeBitCast(biased, to: SIMD8<UInt32>.self) & 0x7F_FFFF) &<< 23
+    return y * unsafeBitCast(exponent, to: SIMD8<Float>.self)
 }
 
 @inline(__always)
