@@ -26,3 +26,12 @@ fixtures-text: minilm
 	$(PYTHON) Tests/Fixtures/text/make_tokenizer_fixture.py $(MINILM_DIR) Tests/Fixtures/text/wordpiece_minilm.json
 	$(PYTHON) Tests/Fixtures/text/make_encoder_fixture.py $(MINILM_DIR) Tests/Fixtures/text/minilm_hidden_states.h5
 	$(PYTHON) Tests/Fixtures/text/make_lora_fixture.py $(MINILM_DIR) Tests/Fixtures/text/lora_minilm.h5
+	$(PYTHON) Tests/Fixtures/text/make_tiny_fixtures.py Tests/Fixtures/text $(MINILM_DIR)
+	$(PYTHON) Tests/Fixtures/text/make_encode_fixture.py $(MINILM_DIR) Tests/Fixtures/text
+
+# The PyTorch + PEFT side of `atflrec-bench encoder`, after the Swift binary wrote its times.
+BENCH_STEPS += bench-encoder-torch
+.PHONY: bench-encoder-torch
+bench-encoder-torch: minilm
+	@test -f $(CACHE)/bench/encoder_swift.json || $(BIN)/atflrec-bench encoder
+	$(PYTHON) Tests/Fixtures/text/bench_encoder.py $(MINILM_DIR) $(CACHE)/bench/encoder_swift.json

@@ -3,20 +3,35 @@ import NeuralLayers
 import SeededRandom
 import TensorCore
 
-// A config-driven BERT encoder (Devlin et al. 2019; transformers' modeling_bert.py BertModel
-// without pooler) on the autograd ops, with frozen pretrained weights under transformers' names.
+// A config-driven BERT / RoBERTa encoder (Devlin et al. 2019; Liu et al. 2019; transformers'
+// modeling_bert.py BertModel and modeling_roberta.py RobertaModel) on the autograd ops, with
+// frozen pretrained weights under transformers' names ("bert." / "roberta." prefixes stripped).
 // Shapes: B batch, T tokens (padded to the longest in the batch), C hidden, H heads, D = C / H.
 //
-//   embeddings = LayerNorm(word[ids] + position[0..<T] + token_type[0])
-//   per layer:  a = softmax(Q K^T / sqrt(D) + mask) V      (mask: -inf-like on padded keys)
-//               h = LayerNorm(h + Wo a)                      (post-LN)
+//   embeddings = LayerNorm(word[ids] + position[p] + token_type[0])
+//       BERT:    p = 0..<T
+//       RoBERTa: p = padding_idx + 1 + (running count of non-pad tokens) on real tokens and
+//                padding_idx on padded ones (create_position_ids_from_input_ids), so a RoBERTa
+//                model takes at most max_position_embeddings - padding_idx - 1 tokens (512).
+//   per layer:  a = softmax(Q K^T / sqrt(D) + mask) V      (padded keys excluded; fused op)
+//               h = LayerNorm(h + Wo a)                      (post-LN, eps from config.json)
 //               h = LayerNorm(h + W2 GELU(W1 h))
-// NOTE: RoBERTa's position offset (padding_idx + 1) is not implemented yet; only model_type bert.
+//   pooler (optional, when the checkpoint has pooler.dense): tanh(Wp h[:, 0] + bp).
+// NOTE: every token gets token type 0 (single-segment inputs; RoBERTa has only type 0).
 
 public final class BertEncoder {
     public let configuration: EncoderConfiguration
     let word: Variable<Float>, position: Variable<Float>, tokenType: Variable<Float>
     let embeddingNorm: LayerNorm<Float>
+    /// The pooler (BertPooler / RobertaPooler), present when the checkpoint stores one.
+    public let pooler: Linear<Float>?
+    /// The first position id of a sequence: 0 for BERT, padding_idx + 1 for RoBERTa.
+    public let positionOffset: Int
+    /// Attention through the fused op (Autograd's `attention`: no head permutes, no work on padded
+    /// keys) or, when false, through the primitive ops it replaces (kept as its reference).
+    public var fusedAttention = true
+    /// The longest token sequence (special tokens included) the position table allows.
+    public var maxSequenceLength: Int { configuration.maxPositionEmbeddings - positionOffset }
 
     struct Block {
         let query, key, value, attentionOutput, intermediate, output: LoRALinear
@@ -41,10 +56,20 @@ public final class BertEncoder {
     }
     let blocks: [Block]
 
-    /// Loads frozen weights from a model folder (config.json + model.safetensors).
+    /// Loads frozen weights from a model folder (config.json + model.safetensors); model_type
+    /// "bert" or "roberta". Every problem (missing or corrupt file, unknown architecture, missing
+    /// tensor, wrong shape for the config) is one line naming the file and field.
     public init(directory: String) throws {
         let c = try EncoderConfiguration.load(directory + "/config.json")
-        guard c.modelType == "bert" else { throw TokenizerError("\(directory)/config.json: RoBERTa is not supported yet") }
+        if c.modelType == "roberta" {
+            guard let pad = c.padTokenId else { throw TokenizerError("\(directory)/config.json: RoBERTa needs pad_token_id") }
+            positionOffset = pad + 1
+            guard c.maxPositionEmbeddings > positionOffset else {
+                throw TokenizerError("\(directory)/config.json: max_position_embeddings \(c.maxPositionEmbeddings) leaves no position after padding_idx \(pad)")
+            }
+        } else {
+            positionOffset = 0
+        }
         let file = try SafetensorsFile(path: directory + "/model.safetensors")
         let tensors = Dictionary(uniqueKeysWithValues: try file.floatTensors())
         func frozen(_ name: String, _ shape: [Int]) throws -> Variable<Float> {
@@ -65,6 +90,7 @@ public final class BertEncoder {
         position = try frozen("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, C])
         tokenType = try frozen("embeddings.token_type_embeddings.weight", [c.typeVocabSize, C])
         embeddingNorm = try norm("embeddings.LayerNorm")
+        pooler = tensors["pooler.dense.weight"] == nil ? nil : try linear("pooler.dense", C, C).base
         blocks = try (0..<c.numHiddenLayers).map { i in
             let p = "encoder.layer.\(i)."
             return Block(query: try linear(p + "attention.self.query", C, C), key: try linear(p + "attention.self.key", C, C),
@@ -79,7 +105,7 @@ public final class BertEncoder {
     /// ("query", "key", "value", "attention.output", "intermediate", "output").
     public func addAdapter(_ name: String, rank: Int, alpha: Double, dropout: Double, targets: [String],
                            random: inout RandomStream) throws {
-        for t in targets where Block.targetPaths[t] == nil { throw TokenizerError("LoRA target '\(t)' is not a BERT projection") }
+        for t in targets where Block.targetPaths[t] == nil { throw TokenizerError("LoRA target '\(t)' is not an encoder projection (query, key, value, attention.output, intermediate, output)") }
         for block in blocks { for t in targets { block.target(t)!.addAdapter(name, rank: rank, alpha: alpha, dropout: dropout, random: &random) } }
     }
 
@@ -101,6 +127,16 @@ public final class BertEncoder {
         return out
     }
 
+    /// Merges adapter `name` into every frozen projection it sits on (forward then without it).
+    public func mergeAdapter(_ name: String) {
+        for block in blocks { for t in Block.targetPaths.keys.sorted() { block.target(t)!.merge(name) } }
+    }
+
+    /// Undoes `mergeAdapter(name)` (up to float32 rounding).
+    public func unmergeAdapter(_ name: String) {
+        for block in blocks { for t in Block.targetPaths.keys.sorted() { block.target(t)!.unmerge(name) } }
+    }
+
     /// Frozen word embeddings of `ids` ([n, C]).
     public func wordEmbeddings(_ ids: [Int], on tape: Tape<Float>) -> Variable<Float> {
         tape.embedding(word, ids: ids)
@@ -108,46 +144,95 @@ public final class BertEncoder {
 
     /// Hidden states of every layer (index 0 = embeddings output) for token ids padded to the
     /// longest sequence; padded positions are masked out of attention.
+    /// Every sequence must have at most `maxSequenceLength` ids (the tokenizers truncate to it).
     public func forward(_ ids: [[Int]], adapter: String? = nil, random: inout RandomStream, on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
         let lengths = ids.map(\.count)
         let T = lengths.max() ?? 0
-        let padded = ids.flatMap { $0 + [Int](repeating: c.padTokenId ?? 0, count: T - $0.count) }
+        let pad = c.padTokenId ?? 0
+        let padded = ids.flatMap { $0 + [Int](repeating: pad, count: T - $0.count) }
         let embedded = tape.reshape(tape.embedding(word, ids: padded), [ids.count, T, c.hiddenSize])
-        return forward(inputEmbeddings: embedded, lengths: lengths, adapter: adapter, random: &random, on: tape)
+        // RoBERTa counts only non-pad ids (a literal pad id inside a text keeps padding_idx too).
+        var positions: [Int]? = nil
+        if positionOffset > 0 {
+            positions = ids.flatMap { sample -> [Int] in
+                var count = 0
+                let real = sample.map { id -> Int in
+                    if id == pad { return pad }
+                    count += 1
+                    return pad + count
+                }
+                return real + [Int](repeating: pad, count: T - sample.count)
+            }
+        }
+        return forward(inputEmbeddings: embedded, lengths: lengths, positions: positions, adapter: adapter, random: &random, on: tape)
+    }
+
+    /// tanh(Wp h[:, 0] + bp) from the last hidden state [B, T, C] -> [B, C]; nil without a pooler.
+    public func pooled(_ hidden: Variable<Float>, on tape: Tape<Float>) -> Variable<Float>? {
+        guard let pooler else { return nil }
+        let first = tape.reshape(tape.slice(hidden, axis: 1, 0..<1), [hidden.shape[0], hidden.shape[2]])
+        return tape.tanh(pooler(first, on: tape))
     }
 
     /// The same from input embeddings [B, T, C] (transformers' inputs_embeds): positions, token
     /// type and LayerNorm are added here; `lengths` give each sample's valid positions.
+    /// RoBERTa positions are padding_idx + 1 + t on valid positions and padding_idx on padding
+    /// (what the ids path gives; transformers' inputs_embeds path numbers padding on instead,
+    /// which only changes the masked padded rows).
     public func forward(inputEmbeddings: Variable<Float>, lengths: [Int], adapter: String?, random: inout RandomStream,
                         on tape: Tape<Float>) -> [Variable<Float>] {
+        forward(inputEmbeddings: inputEmbeddings, lengths: lengths, positions: nil, adapter: adapter, random: &random, on: tape)
+    }
+
+    /// `positions` [B*T]: explicit position ids, or nil for the defaults above.
+    func forward(inputEmbeddings: Variable<Float>, lengths: [Int], positions: [Int]?, adapter: String?, random: inout RandomStream,
+                 on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
         let B = inputEmbeddings.shape[0], T = inputEmbeddings.shape[1], C = c.hiddenSize, H = c.numAttentionHeads, D = C / H
-        precondition(T <= c.maxPositionEmbeddings, "sequence of \(T) positions exceeds \(c.maxPositionEmbeddings)")
-        var h = tape.add(inputEmbeddings, tape.embedding(position, ids: Array(0..<T)))
+        precondition(T <= maxSequenceLength, "sequence of \(T) tokens exceeds the model's \(maxSequenceLength)")
+        var h: Variable<Float>
+        if positionOffset == 0 && positions == nil {
+            h = tape.add(inputEmbeddings, tape.embedding(position, ids: Array(0..<T)))     // [T, C] broadcast over B
+        } else {
+            let pad = positionOffset - 1
+            let ids = positions ?? lengths.flatMap { n in (0..<T).map { $0 < n ? positionOffset + $0 : pad } }
+            h = tape.add(inputEmbeddings, tape.reshape(tape.embedding(position, ids: ids), [B, T, C]))
+        }
         h = tape.add(h, tape.embedding(tokenType, ids: [0]))
         h = embeddingNorm(h, on: tape)
         var states = [h]
-        // Additive mask [B*H, 1, T]: 0 on real keys, the most negative float on padding (as
-        // transformers' get_extended_attention_mask uses torch.finfo.min).
-        var mask = [Float](repeating: 0, count: B * H * T)
-        for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
-        let maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
         let scale = 1 / Float(D).squareRoot()
+        // Unfused reference path: additive mask [B*H, 1, T], 0 on real keys and the most negative
+        // float on padding (as transformers' get_extended_attention_mask uses torch.finfo.min).
+        var maskTensor = Tensor<Float>(zeros: [0])
+        if !fusedAttention {
+            var mask = [Float](repeating: 0, count: B * H * T)
+            for b in 0..<B { for hh in 0..<H { for t in lengths[b]..<T { mask[(b * H + hh) * T + t] = -Float.greatestFiniteMagnitude } } }
+            maskTensor = Tensor(shape: [B * H, 1, T], scalars: mask)
+        }
+        func addNorm(_ x: Variable<Float>, _ residual: Variable<Float>, _ norm: LayerNorm<Float>) -> Variable<Float> {
+            tape.addLayerNorm(x, residual, gamma: norm.weight, beta: norm.bias, eps: norm.eps)      // LayerNorm(x + residual)
+        }
         func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
         for block in blocks {
-            let q = heads(block.query(h, active: adapter, random: &random, on: tape))
-            let k = heads(block.key(h, active: adapter, random: &random, on: tape))
-            let v = heads(block.value(h, active: adapter, random: &random, on: tape))
-            let scores = tape.scale(tape.batchedMatmul(q, k, transposeB: true), scale)          // [B*H, T, T]
-            let probabilities = tape.softmax(scores, additiveMask: maskTensor)
-            let context = tape.batchedMatmul(probabilities, v)                                   // [B*H, T, D]
-            let merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
-            h = block.attentionNorm(tape.add(h, block.attentionOutput(merged, active: adapter, random: &random, on: tape)), on: tape)
-            let inner = tape.gelu(block.intermediate(h, active: adapter, random: &random, on: tape))
-            h = block.outputNorm(tape.add(h, block.output(inner, active: adapter, random: &random, on: tape)), on: tape)
+            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, T, C]
+            let k = block.key(h, active: adapter, random: &random, on: tape)
+            let v = block.value(h, active: adapter, random: &random, on: tape)
+            let merged: Variable<Float>                                                          // [B, T, C]
+            if fusedAttention {
+                merged = tape.attention(query: q, key: k, value: v, heads: H, lengths: lengths, scale: scale)
+            } else {
+                let scores = tape.scale(tape.batchedMatmul(heads(q), heads(k), transposeB: true), scale)   // [B*H, T, T]
+                let probabilities = tape.softmax(scores, additiveMask: maskTensor)
+                let context = tape.batchedMatmul(probabilities, heads(v))                                // [B*H, T, D]
+                merged = tape.reshape(tape.permute(tape.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [B, T, C])
+            }
+            h = addNorm(block.attentionOutput(merged, active: adapter, random: &random, on: tape), h, block.attentionNorm)
+            let inner = tape.geluErf(block.intermediate(h, active: adapter, random: &random, on: tape))
+            h = addNorm(block.output(inner, active: adapter, random: &random, on: tape), h, block.outputNorm)
             states.append(h)
         }
         return states

@@ -42,7 +42,7 @@ public final class LoRALinear {
 
     /// base(x), plus the adapter `active` when given. `random` feeds the adapter's dropout.
     public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, on tape: Tape<Float>) -> Variable<Float> {
-        let y = base(x, on: tape)
+        let y = tape.linear(x, weight: base.weight, bias: base.bias)                      // base(x), fused bias
         guard let name = active, let adapter = adapters[name] else { return y }
         let input = tape.dropout(x, p: adapter.dropout, random: &random)
         let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]
@@ -56,5 +56,17 @@ public final class LoRALinear {
         var w = base.weight.value
         w.addScaled(adapter.b.value.matmul(adapter.a.value), adapter.scaling)
         return w
+    }
+
+    /// Adds scaling * B A of adapter `name` into the frozen weight (PEFT merge); the adapter
+    /// must then not be activated as well, or it counts twice.
+    public func merge(_ name: String) {
+        base.weight.value = mergedWeight(name)
+    }
+
+    /// Subtracts scaling * B A of adapter `name` from the frozen weight again (PEFT unmerge).
+    public func unmerge(_ name: String) {
+        guard let adapter = adapters[name] else { return }
+        base.weight.value.addScaled(adapter.b.value.matmul(adapter.a.value), -adapter.scaling)
     }
 }

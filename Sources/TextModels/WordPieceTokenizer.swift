@@ -17,7 +17,7 @@ public struct TokenizerError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-public struct WordPieceTokenizer: Sendable {
+public struct WordPieceTokenizer: TextTokenizer {
     public let vocabulary: [String: Int]
     public let unknown: Int
     public let classification: Int
@@ -36,6 +36,11 @@ public struct WordPieceTokenizer: Sendable {
             if token.isEmpty && i > 0 { continue }
             if vocabulary[token] == nil { vocabulary[token] = i }
         }
+        try self.init(vocabulary: vocabulary, source: path)
+    }
+
+    /// From a token -> id map (tokenizer.json's model.vocab); `source` names it in errors.
+    public init(vocabulary: [String: Int], source path: String) throws {
         func special(_ t: String) throws -> Int {
             guard let id = vocabulary[t] else { throw TokenizerError("\(path): vocabulary has no \(t) token") }
             return id
@@ -51,6 +56,12 @@ public struct WordPieceTokenizer: Sendable {
     public func encode(_ text: String, maxLength: Int = 512) -> [Int] {
         let pieces = tokenize(text)
         return [classification] + pieces.prefix(max(0, maxLength - 2)) + [separator]
+    }
+
+    /// [CLS] A [SEP] B [SEP], the longer side shortened first to fit `maxLength`.
+    public func encodePair(_ first: String, _ second: String, maxLength: Int = 512) -> [Int] {
+        let (a, b) = truncateLongestFirst(tokenize(first), tokenize(second), budget: maxLength - 3)
+        return [classification] + a + [separator] + b + [separator]
     }
 
     /// WordPiece ids of `text` without special tokens.

@@ -12,6 +12,7 @@ struct Benchmark {
 let allBenchmarks: [Benchmark] = [
     Benchmark(name: "matmul", run: matmulBenchmark),
     fbankBenchmark,
+    encoderBenchmark,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

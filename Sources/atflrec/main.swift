@@ -6,6 +6,7 @@ struct ATFLRec: ParsableCommand {
         abstract: "ATFLRec replication: audio-text fusion recommender with LoRA.",
         subcommands: [
             DataCommand.self,
+            EncodeCommand.self,
             EvalCommand.self,
             FBankCommand.self,
             FBankCacheCommand.self,
