@@ -29,7 +29,9 @@ import SeededRandom
 // - order: positives sorted by (time, user id, position in the user's sequence), each followed
 //   by its negatives; sample ids are positions in that list, before truncation;
 // - the last `keepLast` samples (nil: all) are split 8:1:1 in that order into train, validation
-//   and test, as TALLRecSamples does.
+//   and test, as TALLRecSamples does, except that every cut falls between groups (a positive and
+//   its negatives stay together): keepLast keeps the last floor(keepLast / (1 + negatives))
+//   groups, train gets floor(8 G / 10) of the G groups, validation floor(G / 10), test the rest.
 
 extension MicroLens {
     /// The iterative k-core: users with >= `users` interactions and items with >= `items`.
@@ -68,11 +70,29 @@ extension MicroLens {
     }
 }
 
+extension MicroLens {
+    /// The whole pipeline behind RecDataset's `microlens`: load, k-core (MLLM-MSR's users >= 7,
+    /// items >= 5 by default), then samples. The reports of every step are in the result.
+    public static func prepare(directory: String, options: MicroLensOptions = MicroLensOptions(),
+                               users: Int = 7, items: Int = 5,
+                               samples: MicroLensSampleOptions = MicroLensSampleOptions()) throws
+        -> (data: MicroLens, splits: SampleSplits, sampleReport: MicroLensSampleReport) {
+        let data = try load(directory: directory, options: options).kCore(users: users, items: items)
+        let (splits, report) = try MicroLensSamples.build(data, options: samples)
+        return (data, splits, report)
+    }
+
+    /// One line for RecDataset.audioDescription.
+    public var audioDescription: String {
+        "MicroLens audio files (real audio, not surrogate) in \(report.audioDirectory), \(audioPaths.count) items"
+    }
+}
+
 public struct MicroLensSampleOptions: Sendable, Equatable {
     public var historyLength: Int
     public var minimumHistory: Int
     public var negativesPerPositive: Int
-    /// Keep only the last samples in time (nil: all).
+    /// Keep only the last samples in time, rounded down to whole groups (nil: all).
     public var keepLast: Int?
     public var seed: UInt64
 
@@ -149,8 +169,11 @@ public enum MicroLensSamples {
             }
         }
         report.samplesBeforeTruncation = all.count
-        let kept = options.keepLast.map { Array(all.suffix($0)) } ?? all
-        let nTrain = kept.count * 8 / 10, nValid = kept.count / 10
+        // Truncation and split boundaries fall between groups (a positive and its negatives).
+        let group = 1 + options.negativesPerPositive
+        let keptGroups = min(positives.count, options.keepLast.map { $0 / group } ?? positives.count)
+        let kept = Array(all.suffix(keptGroups * group))
+        let nTrain = keptGroups * 8 / 10 * group, nValid = keptGroups / 10 * group
         let splits = SampleSplits(train: Array(kept[0..<nTrain]), validation: Array(kept[nTrain..<(nTrain + nValid)]),
                                   test: Array(kept[(nTrain + nValid)...]))
         return (splits, report)

@@ -115,6 +115,7 @@ struct MicroLensTests {
         #expect(report.positives == 73 && report.negatives == 73)
         let sizes: [Int] = [s.train.count, s.validation.count, s.test.count]
         #expect(sizes == [116, 14, 16])
+        #expect(s.validation.first?.label == 1 && s.test.first?.label == 1)
         let all = s.train + s.validation + s.test
         #expect(all.map(\.id) == Array(0..<146))
         // The earliest positive with a history: user 1's second interaction.
@@ -134,32 +135,40 @@ struct MicroLensTests {
         }
         #expect(zip(all, all.dropFirst()).allSatisfy { $0.0.timestamp <= $0.1.timestamp })
         // Three negatives per positive are distinct; keepLast keeps the latest samples.
-        let (three, r3) = try MicroLensSamples.build(core, options: MicroLensSampleOptions(negativesPerPositive: 3, keepLast: 100))
+        // keepLast 102 keeps the last 25 groups of 4 (100 samples), split 20 / 2 / 3 groups.
+        let (three, r3) = try MicroLensSamples.build(core, options: MicroLensSampleOptions(negativesPerPositive: 3, keepLast: 102))
         #expect(r3.samplesBeforeTruncation == 292)
+        let threeSizes: [Int] = [three.train.count, three.validation.count, three.test.count]
+        #expect(threeSizes == [80, 8, 12])
         let kept = three.train + three.validation + three.test
         #expect(kept.count == 100 && kept.first?.id == 192 && kept.first?.label == 1)
+        #expect(three.validation.first?.label == 1 && three.test.first?.label == 1)
         for k in stride(from: 0, to: kept.count, by: 4) {
             #expect(Set(kept[(k + 1)...(k + 3)].map(\.target)).count == 3)
         }
     }
 
-    func dataset(_ core: MicroLens, seed: UInt64) throws -> RecDataset {
-        let (splits, _) = try MicroLensSamples.build(core, options: MicroLensSampleOptions(seed: seed))
+    /// The dataset as RecDataset.load's `microlens` case would build it (k-core 3/3 for the fixture).
+    func dataset(seed: UInt64) throws -> RecDataset {
+        let (core, splits, _) = try MicroLens.prepare(directory: Self.directory, options: Self.drop, users: 3, items: 3,
+                                                      samples: MicroLensSampleOptions(historyLength: 10, seed: seed))
         return RecDataset(name: "microlens", ratingCount: core.interactionCount, userCount: core.userCount, items: core.items,
                           titles: core.titles, samples: splits, audio: core.audioPaths.mapValues { .file($0) },
-                          audioDescription: "fixture", audioIsSurrogate: false, clipSeconds: nil)
+                          audioDescription: core.audioDescription, audioIsSurrogate: false, clipSeconds: nil)
     }
 
     @Test func samplesAreReproducibleFromTheSeed() throws {
-        let a = try MicroLens.load(directory: Self.directory, options: Self.drop).kCore(users: 3, items: 3)
-        let b = try MicroLens.load(directory: Self.directory, options: Self.drop).kCore(users: 3, items: 3)
-        let hash = try dataset(a, seed: 7).samplesSHA256
-        #expect(hash == (try dataset(b, seed: 7).samplesSHA256))
+        let a = try dataset(seed: 7), b = try dataset(seed: 7)
+        #expect(a.samplesSHA256 == b.samplesSHA256)
+        #expect(a.samples.train.count == 116 && a.items.count == 27 && a.userCount == 17 && a.ratingCount == 90)
         // Another seed draws other negatives (and only the negatives change).
-        let other = try dataset(a, seed: 8)
-        #expect(hash != other.samplesSHA256)
-        let first = try dataset(a, seed: 7).samples
-        #expect(first.train.filter { $0.label == 1 } == other.samples.train.filter { $0.label == 1 })
+        let other = try dataset(seed: 8)
+        #expect(a.samplesSHA256 != other.samplesSHA256)
+        #expect(a.samples.train.filter { $0.label == 1 } == other.samples.train.filter { $0.label == 1 })
+        #expect(a.samples.train.filter { $0.label == 0 }.map(\.target) != other.samples.train.filter { $0.label == 0 }.map(\.target))
+        // Audio entries are the fixture's files.
+        if case .file(let path) = a.audio[1027] { #expect(path.hasSuffix("/audio/1027.wav")) } else { Issue.record("item 1027: no file audio") }
+        #expect(a.audio.count == 27)
     }
 
     // MARK: - Bad input: one line naming the file and line, or a stated policy
