@@ -14,7 +14,8 @@ import Foundation
 //
 // Stated policies (each counted in MicroLensLoadReport, never silent):
 // - pairs: the CSV is used when present (it has real times), else the TSV, whose "timestamps"
-//   are the positions 0, 1, 2, ... in the user's line; ties in CSV times keep file order.
+//   are the positions 0, 1, 2, ... in the user's line (one line per user, a second is an error);
+//   ties in CSV times keep file order.
 // - a first line whose first field is not an integer is a header and is skipped.
 // - duplicated (user, item): `.keepFirst` keeps the earliest (then first in file) and counts the
 //   rest; `.error` stops at the second occurrence's line.
@@ -251,6 +252,7 @@ public struct MicroLens: Sendable {
     static func readPairsTSV(_ path: String) throws -> [PairRecord] {
         let data = try contents(path)
         var out: [PairRecord] = []
+        var userLine: [Int: Int] = [:]  // a user's positions restart on every line: one line per user
         var bytes = ArraySlice([UInt8](data))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         for (k, rawLine) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
@@ -264,6 +266,8 @@ public struct MicroLens: Sendable {
             let user = try MicroLensCSV.integer(Array(parts[0]), path: path, line: n, field: "user")
             let items = parts[1].split(separator: UInt8(ascii: " "))
             guard !items.isEmpty else { throw DataError("\(path):\(n): user \(user) has no items") }
+            if let first = userLine[user] { throw DataError("\(path):\(n): user \(user) already has line \(first)") }
+            userLine[user] = n
             for (p, item) in items.enumerated() {
                 out.append(PairRecord(user: user, item: try MicroLensCSV.integer(Array(item), path: path, line: n, field: "item"),
                                       timestamp: p, line: n))

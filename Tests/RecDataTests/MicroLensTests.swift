@@ -186,6 +186,8 @@ struct MicroLensTests {
         var options = Self.drop
         options.pairsFile = "MicroLens-100k_pairs.tsv"
         #expect(failure { _ = try MicroLens.load(directory: dir, options: options) } == "\(tsv):2: expected user<TAB>items")
+        try Data("1\t1001 1002\n2\t1003\n1\t1004\n".utf8).write(to: URL(fileURLWithPath: tsv))
+        #expect(failure { _ = try MicroLens.load(directory: dir, options: options) } == "\(tsv):3: user 1 already has line 1")
         try Data("1\t1001 x1002\n".utf8).write(to: URL(fileURLWithPath: tsv))
         #expect(failure { _ = try MicroLens.load(directory: dir, options: options) } == "\(tsv):1: item 'x1002' is not an integer")
     }
