@@ -8,7 +8,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train and evaluate one configuration (atflrec layout c on ml100k, and the four baselines).")
+        abstract: "Train and evaluate one configuration: ATFLRec (layouts a, b, c) or one of the four baselines.")
 
     @Option(help: "Experiment file (JSON); keys not given take the defaults of ExperimentConfiguration.")
     var config: String?

@@ -75,6 +75,10 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         public var frameStride = 1
         /// Pooling of frames into one vector per item ("audio stacking pooling").
         public var stackingPooling = Pooling.max
+        /// A feature cache file to use as is (made by `atflrec fbank-cache` or an earlier run);
+        /// empty = the automatic cache under .cache/features, built when missing. An explicit
+        /// file made with other options is an error, never overwritten.
+        public var featureCache = ""
     }
 
     public struct TextSection: Codable, Equatable, Sendable {
