@@ -41,8 +41,22 @@ public struct RecDataset: Sendable {
         switch name {
         case "ml100k": return try movieLens(root: root, historyLength: historyLength)
         case "synthlens": return try synthLens(try SynthLensOptions.preset(preset), name: "synthlens-\(preset)", historyLength: historyLength)
-        default: throw DataError("data.dataset '\(name)': unknown (ml100k, synthlens)")
+        case "microlens": return try microLens(root: root, historyLength: historyLength)
+        default: throw DataError("data.dataset '\(name)': unknown (ml100k, synthlens, microlens)")
         }
+    }
+
+    /// The official MicroLens files from `.cache/data/microlens` (see MicroLens for the layout):
+    /// 7/5 k-core, positives with at least one earlier interaction, one seeded negative each,
+    /// 8:1:1 time split (MicroLensSamples). Real audio; nothing here is surrogate.
+    public static func microLens(root: URL, historyLength: Int = 10) throws -> RecDataset {
+        let directory = root.appendingPathComponent(MicroLens.defaultDirectory).path
+        let (ml, splits, _) = try MicroLens.prepare(directory: directory,
+                                                    samples: MicroLensSampleOptions(historyLength: historyLength, seed: 0))
+        return RecDataset(
+            name: "microlens", ratingCount: ml.interactionCount, userCount: ml.userCount, items: ml.items,
+            titles: ml.titles, samples: splits, audio: ml.audioPaths.mapValues { .file($0) },
+            audioDescription: "files in \(ml.report.audioDirectory)", audioIsSurrogate: false, clipSeconds: nil)
     }
 
     /// MovieLens-100K with surrogate soundtracks: one voice per genre (genres in alphabetical
@@ -79,6 +93,7 @@ public struct RecDataset: Sendable {
         }
         let knobs = String(format: "text=%g audio=%g cf=%g sharpness=%g", options.textWeight, options.audioWeight,
                            options.collaborativeWeight, options.sharpness)
+            + (options.appeal == 0 ? "" : String(format: " appeal=%g", options.appeal))
         return RecDataset(
             name: name, ratingCount: world.ratings.count, userCount: options.users, items: world.items.map(\.id),
             titles: Dictionary(uniqueKeysWithValues: world.items.map { ($0.id, $0.title) }), samples: splits, audio: audio,

@@ -14,9 +14,12 @@ import SeededRandom
 //             entries N(0, 1), the collaborative vectors' entries N(0, 1/d) (so <e_u, c_i>
 //             has variance 1/d; the sqrt(d) below brings it to 1 like the other two terms).
 //   like(u, i) ~ Bernoulli(sigmoid(sharpness * (w_text a_u[t_i] + w_audio b_u[s_i]
-//                                               + w_cf sqrt(d) <e_u, c_i>) + bias))
+//                                               + w_cf sqrt(d) <e_u, c_i>)
+//                                  + appeal * (w_text p_t[t_i] + w_audio p_s[s_i]) + bias))
 // with (w_text, w_audio, w_cf) normalised to unit length, so the knobs move the signal between
-// sources without changing its total strength. Each user meets `interactionsPerUser` distinct
+// sources without changing its total strength. p_t, p_s ~ N(0, 1) are the appeal of a topic and
+// of a sound, shared by all users (some topics are liked by most people); `appeal` is 0 in the
+// tiny and paper presets, where every signal is personal. Each user meets `interactionsPerUser` distinct
 // items drawn uniformly, one per time step; step k of user u has timestamp k * 86400 + u, so
 // users interleave in time and the TALLRec construction (the last samples in time, split 8:1:1
 // in time) applies unchanged. A like is stored as rating 5, a not-like as rating 1.
@@ -33,6 +36,8 @@ public struct SynthLensOptions: Codable, Sendable, Equatable {
     public var audioWeight = 1.0
     public var collaborativeWeight = 1.0
     public var sharpness = 2.5
+    /// Weight of the population-wide appeal of topics and sounds (0 = personal taste only).
+    public var appeal = 0.0
     public var bias = 0.0
     /// Soundtrack length in seconds (16 kHz).
     public var clipSeconds = 30.0
@@ -52,6 +57,15 @@ public struct SynthLensOptions: Codable, Sendable, Equatable {
         return o
     }
 
+    /// The tiny world plus population-wide appeal of topics and sounds (appeal 5):
+    /// worth of spread): a signal that the title or the soundtrack of the target alone reveals,
+    /// so that a few gradient steps find it. CI trains the full ATFLRec pipeline on it.
+    public static var tinyAppeal: SynthLensOptions {
+        var o = tiny
+        o.appeal = 5
+        return o
+    }
+
     /// The paper-sized world: 1000 users, 1500 items, 30 interactions each, 30 s clips; the
     /// TALLRec construction keeps the last 10,000 of its 20,000 samples.
     public static var paper: SynthLensOptions { SynthLensOptions() }
@@ -59,8 +73,9 @@ public struct SynthLensOptions: Codable, Sendable, Equatable {
     public static func preset(_ name: String) throws -> SynthLensOptions {
         switch name {
         case "tiny": return .tiny
+        case "tiny-appeal": return .tinyAppeal
         case "paper": return .paper
-        default: throw DataError("synthlens preset '\(name)': unknown (tiny, paper)")
+        default: throw DataError("synthlens preset '\(name)': unknown (tiny, tiny-appeal, paper)")
         }
     }
 
@@ -120,6 +135,10 @@ public struct SynthLensWorld: Sendable {
         }
         let norm = (o.textWeight * o.textWeight + o.audioWeight * o.audioWeight + o.collaborativeWeight * o.collaborativeWeight).squareRoot()
         let (wt, wa, wc) = (o.textWeight / norm, o.audioWeight / norm, o.collaborativeWeight / norm)
+        // Its own stream, so that worlds without appeal are unchanged by its existence.
+        var appealRandom = seeds.stream(.dataGeneration, "appeal")
+        let topicAppeal = (0..<o.textTopics).map { _ in appealRandom.normalDouble() }
+        let soundAppeal = (0..<o.soundFactors).map { _ in appealRandom.normalDouble() }
         var ratings: [Rating] = []
         ratings.reserveCapacity(o.users * o.interactionsPerUser)
         for u in 0..<o.users {
@@ -132,7 +151,8 @@ public struct SynthLensWorld: Sendable {
                 var dot = 0.0
                 for j in 0..<d { dot += e[j] * itemVectors[index][j] }
                 let score = wt * a[item.topic] + wa * b[item.soundFactor] + wc * dot * Double(d).squareRoot()
-                let p = 1 / (1 + exp(-(o.sharpness * score + o.bias)))
+                let shared = o.appeal * (wt * topicAppeal[item.topic] + wa * soundAppeal[item.soundFactor])
+                let p = 1 / (1 + exp(-(o.sharpness * score + shared + o.bias)))
                 let like = r.uniformDouble() < p
                 ratings.append(Rating(user: u + 1, item: item.id, rating: like ? 5 : 1, timestamp: k * 86400 + u))
             }

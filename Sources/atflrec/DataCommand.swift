@@ -7,17 +7,17 @@ import RecData
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect the datasets (ml100k, synthlens).",
+        abstract: "Inspect the datasets (ml100k, synthlens, microlens).",
         subcommands: [Describe.self])
 
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a dataset's counts, positive rates, history lengths and audio seconds.")
 
-        @Argument(help: "ml100k (needs `make ml100k`) or synthlens.")
+        @Argument(help: "ml100k (needs `make ml100k`), synthlens, or microlens (your files in .cache/data/microlens).")
         var dataset: String
 
-        @Option(help: "Preset of datasets that have several (synthlens: tiny, paper).")
+        @Option(help: "Preset of datasets that have several (synthlens: tiny, tiny-appeal, paper).")
         var preset = "paper"
 
         @Option(help: "Previous interactions forming the history.")
