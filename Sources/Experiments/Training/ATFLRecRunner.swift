@@ -16,7 +16,7 @@ public final class ATFLRecSetup {
     public let root: URL
     public let dataset: RecDataset
     public let network: ATFLRecNetwork
-    public let tokenizer: WordPieceTokenizer
+    public let tokenizer: any TextTokenizer
     public let renderer: PromptRenderer
     /// Folder name and SHA-256 of the frozen weights file (the checkpoint stores these, not a copy).
     public let backboneName: String
@@ -29,8 +29,11 @@ public final class ATFLRecSetup {
     public init(_ c: ExperimentConfiguration, root: URL = URL(fileURLWithPath: ".")) throws {
         configuration = c
         self.root = root
+        // Pinned, never OpenBLAS's default (one thread per core): results do not depend on it,
+        // speed does, and a spinning second thread on a busy 2-core machine costs system time.
+        BLASThreads.set(c.threads)
         let modelDirectory = c.text.modelPath.isEmpty ? Self.defaultModelDirectory(root: root) : c.text.modelPath
-        tokenizer = try WordPieceTokenizer(vocabularyFile: modelDirectory + "/vocab.txt")
+        tokenizer = try loadTokenizer(directory: modelDirectory)
         let encoder = try BertEncoder(directory: modelDirectory)
         backboneName = URL(fileURLWithPath: modelDirectory).lastPathComponent
         backboneSHA256 = try Self.sha256(ofFile: modelDirectory + "/model.safetensors")
