@@ -57,9 +57,10 @@ public struct SynthLensOptions: Codable, Sendable, Equatable {
         return o
     }
 
-    /// The tiny world plus population-wide appeal of topics and sounds (appeal 5):
-    /// worth of spread): a signal that the title or the soundtrack of the target alone reveals,
-    /// so that a few gradient steps find it. CI trains the full ATFLRec pipeline on it.
+    /// The tiny world plus a population-wide appeal of topics and sounds (appeal 5): a signal
+    /// that the title or the soundtrack of the target alone reveals (and that item ids learned
+    /// from the training samples carry), so that a few gradient steps find it. CI trains the
+    /// full ATFLRec pipeline and the baselines on it.
     public static var tinyAppeal: SynthLensOptions {
         var o = tiny
         o.appeal = 5
