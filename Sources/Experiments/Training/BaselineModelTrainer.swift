@@ -1,6 +1,7 @@
 import Baselines
 import Foundation
 import SeededRandom
+import TensorCore
 
 /// Trains one of the four baselines on a run's splits under the shared scoring protocol
 /// (Sources/Baselines/ScoringProtocol.swift) and reports it like an ATFLRec run.
@@ -24,6 +25,7 @@ public struct BaselineModelTrainer: ModelTrainer {
             throw ConfigurationError("baseline settings are for '\(settings.model.rawValue)', the run is '\(configuration.model.rawValue)'")
         }
         try runDirectory.prepare()
+        BLASThreads.set(configuration.threads)  // pinned, as for ATFLRec runs
         let data = try splits(configuration)
         let out = try BaselineRun.run(settings, training: data.train.map(Self.raw), validation: data.validation.map(Self.raw),
                                       test: data.test.map(Self.raw), seeds: SeedBook(seed: configuration.seed))

@@ -1,0 +1,33 @@
+// Issue 7 acceptance: each baseline of Table II trains through `atflrec train` on the same
+// synthlens tiny-appeal samples as the ATFLRec CI runs (K = 256 shots, 120 test samples) and
+// beats chance clearly. The world's appeal makes some items liked by most users, a signal that
+// item embeddings learned from the training samples carry (the baselines see ids, not titles).
+//
+// Measured (2026-11-22, paper/configs/baselines hyper-parameters, threads 1): test AUC
+// GRU4Rec 0.6620, SASRec 0.7717, LightGCN 0.7398, GraphSAGE 0.6763, each in under 10 s.
+// The AUC of 120 samples has a standard deviation of about 0.053 under no signal, so 0.62 is
+// more than 2 standard deviations above chance; the runs are deterministic, so the bound does
+// not flake — it fails only when a model stops learning.
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Baselines end to end on synthlens")
+struct BaselinesSynthLensTests {
+    @Test(arguments: ["gru4rec", "sasrec", "lightgcn", "graphsage"])
+    func eachBaselineBeatsChance(model: String) throws {
+        let checkpoints = try Fixtures.temporaryDirectory("checkpoints-\(model)")
+        let settings = ["name=ci-\(model)", "model=\(model)", "threads=1", "data.dataset=synthlens",
+                        "data.preset=tiny-appeal", "data.shots=256"]
+        guard let r = try runATFLRec(["train", "--checkpoints", checkpoints.path] + settings.flatMap { ["--set", $0] }) else { return }
+        #expect(r.status == 0, "atflrec train exited \(r.status): \(r.stderr)")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("ci-") }
+        try #require(runs.count == 1, "run directories: \(runs)")
+        let data = try Data(contentsOf: checkpoints.appendingPathComponent(runs[0]).appendingPathComponent("result.json"))
+        let result = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let auc = result["testAUC"] as? Double ?? .nan
+        #expect(auc > 0.62, "\(model): test AUC \(auc)")
+        let trainIDs = result["trainSampleIDs"] as? [Any] ?? []
+        #expect(trainIDs.count == 256, "\(model): \(trainIDs.count) training samples")
+    }
+}
