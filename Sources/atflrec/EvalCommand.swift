@@ -33,7 +33,7 @@ struct EvalCommand: ParsableCommand {
                          predictions.labels.count, evaluation.auc, evaluation.uauc, evaluation.logLoss))
             let resultFile = URL(fileURLWithPath: runDirectory).appendingPathComponent("result.json")
             if split == "test", let data = try? Data(contentsOf: resultFile) {
-                let stored = try JSONDecoder().decode(RunResult.self, from: data)
+                let stored = try RunResult.decode(data)
                 let same = stored.testAUC == evaluation.auc
                 print(String(format: "stored result.json: test AUC %.6f (%@)", stored.testAUC, same ? "identical" : "DIFFERS"))
                 if !same { throw ExitCode(1) }

@@ -11,6 +11,7 @@ struct ATFLRec: ParsableCommand {
             FBankCommand.self,
             FBankCacheCommand.self,
             InspectCommand.self,
+            PaperCommand.self,
             PredictCommand.self,
             TrainCommand.self,
         ])

@@ -16,7 +16,7 @@ struct PaperAssemblyTests {
     }
 
     @Test func tablesAndVerdictsComeFromTheRuns() {
-        let plan = PaperPlan(tables: PaperTables.all, datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: PaperTables.all(), datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
         // ATFLRec (a) best, (b) > (c), baselines lower; seed adds 0.01.
         let res = results(for: plan) { c in
             let base: Double
@@ -27,7 +27,7 @@ struct PaperAssemblyTests {
             return base + Double(c.seed) * 0.01 + (c.audio.numMelBins == 80 ? 0 : -0.02)
         }
         var pairs = 0
-        let tables = PaperAssembly.tables(plan: plan, tables: PaperTables.all, results: res) { a, b in
+        let tables = PaperAssembly.tables(plan: plan, tables: PaperTables.all(), results: res) { a, b in
             pairs += 1
             #expect(a.count == 2 && b.count == 2)  // one prediction set per seed
             return 0.001
@@ -38,7 +38,7 @@ struct PaperAssemblyTests {
         #expect(atf.aucs == [0.70, 0.71] && atf.paperValue == 0.6042 && atf.pValue == nil)
         #expect(ii.cells.first { $0.row == "SASRec" }!.pValue == 0.001)
         #expect(pairs > 0)
-        let verdicts = PaperAssembly.verdicts(tables) { _, _, _ in 0.001 }
+        let verdicts = PaperAssembly.verdicts(tables) { _, _, _, _ in 0.001 }
         let byClaim = Dictionary(uniqueKeysWithValues: verdicts.map { ($0.claim, $0.outcome) })
         #expect(byClaim["ATFLRec beats every baseline at K=100 and K=500"] == .holds)
         #expect(byClaim["separate adapters (a) are best among the LoRA layouts"] == .holds)

@@ -4,7 +4,7 @@ import Testing
 @Suite("Paper plan")
 struct PaperPlanTests {
     @Test func planCoversEveryCellAndDeduplicatesSharedRuns() {
-        let plan = PaperPlan(tables: PaperTables.all, datasets: ["ml100k"], seeds: [0, 1, 2], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: PaperTables.all(), datasets: ["ml100k"], seeds: [0, 1, 2], base: ExperimentConfiguration())
         // Cells: II 5x2, III 3x2, IV 6x1, V 4x1 = 26.
         #expect(plan.cells.count == 26)
         // Distinct configurations per seed: II 10; III adds (b),(c) x 2 K = 4 ((a) is II's ATFLRec);
@@ -19,7 +19,7 @@ struct PaperPlanTests {
     }
 
     @Test func paperValuesAreOnlyTheTwoThatSurvive() {
-        let known = PaperTables.all.flatMap { t in t.paperValues.map { "\(t.id):\($0.key)=\($0.value)" } }.sorted()
+        let known = PaperTables.all().flatMap { t in t.paperValues.map { "\(t.id):\($0.key)=\($0.value)" } }.sorted()
         #expect(known == ["II:ATFLRec|K=100=0.6042", "II:ATFLRec|K=500=0.6708"])
     }
 }

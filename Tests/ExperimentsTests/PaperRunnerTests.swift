@@ -24,7 +24,7 @@ final class RecordingTrainer: ModelTrainer, @unchecked Sendable {
 struct PaperRunnerTests {
     @Test func interruptedPlansContinueAndDeletedRunsAreRecomputedAlone() throws {
         let root = try Fixtures.temporaryDirectory()
-        let plan = PaperPlan(tables: [PaperTables.layouts], datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: [PaperTables.layouts()], datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
         #expect(plan.configurations.count == 12)
         let trainer = RecordingTrainer()
         let runner = PaperRunner(store: RunStore(root: root.appendingPathComponent("runs")),
@@ -53,7 +53,7 @@ struct PaperRunnerTests {
 
     @Test func aModelWithoutTrainerIsAnErrorBeforeAnyWork() throws {
         let root = try Fixtures.temporaryDirectory()
-        let plan = PaperPlan(tables: [PaperTables.comparison], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: [PaperTables.comparison()], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
         let trainer = RecordingTrainer()
         let runner = PaperRunner(store: RunStore(root: root), checkpointsRoot: root,
                                  trainer: { $0 == .atflrec ? trainer : nil }, estimateSeconds: { _ in 1 })

@@ -16,9 +16,9 @@ struct PaperWriterTests {
     }
 
     @Test func tablesAndReportAreWrittenAndByteIdenticalTwice() throws {
-        let plan = PaperPlan(tables: [PaperTables.comparison], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: [PaperTables.comparison()], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
         let cells = plan.cells.map { CellSummary(row: $0.row, column: $0.column, aucs: [0.6], pValue: 0.5, paperValue: nil) }
-        let table = RenderedTable(id: "II", title: "t", dataset: "synthlens", rows: PaperTables.comparison.rows.map(\.label),
+        let table = RenderedTable(id: "II", title: "t", dataset: "synthlens", rows: PaperTables.comparison().rows.map(\.label),
                                   columns: ["K=100", "K=500"], cells: cells)
         var bytes: [[Data]] = []
         for _ in 0..<2 {
@@ -28,7 +28,7 @@ struct PaperWriterTests {
             #expect(files.map(\.lastPathComponent) == ["table-II-synthlens.md", "table-II-synthlens.tex", "table-II-synthlens.csv", "cells.json"])
             let context = ReportContext(profile: "quick", backbone: "MiniLM-L6", surrogateNotes: ["audio is synthesized"],
                                         environment: [("swift", "6.3.1")], tableOne: "template", seeds: [0], totalComputeSeconds: 65)
-            let verdicts = PaperAssembly.verdicts([table]) { _, _, _ in nil }
+            let verdicts = PaperAssembly.verdicts([table]) { _, _, _, _ in nil }
             let report = try writer.writeReport(writer.report([table], verdicts: verdicts, context: context))
             let manifest = try writer.writeManifest(files + [report])
             bytes.append(try (files + [report, manifest]).map { try Data(contentsOf: $0) })

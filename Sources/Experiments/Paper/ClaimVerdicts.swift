@@ -36,12 +36,17 @@ public enum ClaimJudge {
             if let top {
                 line += ", best other \(top.row) \(RenderedTable.fixed(top.mean, 4)) (\(RenderedTable.pText(top.pValue).isEmpty ? "p n/a" : RenderedTable.pText(top.pValue)))"
             }
-            evidence.append(line)
+            var ahead: [String] = []
             for o in others {
                 let significant = (o.pValue ?? 1) < alpha
                 if o.mean >= best.mean || !significant { allClear = false }
-                if o.mean > best.mean && significant { contradicted = true }
+                if o.mean > best.mean && significant {
+                    contradicted = true
+                    ahead.append("\(o.row) \(RenderedTable.fixed(o.mean, 4)) (\(RenderedTable.pText(o.pValue)))")
+                }
             }
+            if !ahead.isEmpty { line += "; significantly ahead: " + ahead.joined(separator: ", ") }
+            evidence.append(line)
         }
         let outcome: ClaimVerdict.Outcome = allClear ? .holds : (contradicted ? .doesNotHold : .inconclusive)
         return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: outcome,

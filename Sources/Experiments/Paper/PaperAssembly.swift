@@ -38,8 +38,12 @@ public enum PaperAssembly {
         return out
     }
 
+    /// Two-sided p-value that `row` differs from `reference` in one column of a table:
+    /// (table, column, row, reference) -> p, nil when not computable.
+    public typealias RowSignificance = (_ table: RenderedTable, _ column: String, _ row: String, _ reference: String) -> Double?
+
     /// The paper's claims, judged on each dataset's tables.
-    public static func verdicts(_ tables: [RenderedTable], significance: (RenderedTable, String, String) -> Double?) -> [ClaimVerdict] {
+    public static func verdicts(_ tables: [RenderedTable], significance: RowSignificance) -> [ClaimVerdict] {
         var out: [ClaimVerdict] = []
         for t in tables {
             switch t.id {
@@ -70,13 +74,13 @@ public enum PaperAssembly {
     }
 
     /// The rows of `table` as a table of their own, with p-values recomputed against `best`
-    /// (default: the first row) through `significance(table, row, best)`.
-    static func subtable(_ table: RenderedTable, rows: [String], significance: (RenderedTable, String, String) -> Double?,
+    /// (default: the first row) through `significance(table, column, row, best)`.
+    static func subtable(_ table: RenderedTable, rows: [String], significance: RowSignificance,
                          best: String? = nil) -> RenderedTable {
         let reference = best ?? rows.first ?? ""
         let cells = table.cells.filter { rows.contains($0.row) }.map { c in
             CellSummary(row: c.row, column: c.column, aucs: c.aucs,
-                        pValue: c.row == reference ? nil : significance(table, c.row, reference), paperValue: c.paperValue)
+                        pValue: c.row == reference ? nil : significance(table, c.column, c.row, reference), paperValue: c.paperValue)
         }
         return RenderedTable(id: table.id, title: table.title, dataset: table.dataset, rows: rows, columns: table.columns, cells: cells)
     }

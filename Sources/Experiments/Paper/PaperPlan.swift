@@ -14,6 +14,11 @@ public struct PaperPlan: Sendable {
     /// Unique configurations in first-appearance order (deterministic).
     public let configurations: [ExperimentConfiguration]
 
+    init(cells: [Cell], configurations: [ExperimentConfiguration]) {
+        self.cells = cells
+        self.configurations = configurations
+    }
+
     public init(tables: [PaperTable], datasets: [String], seeds: [UInt64], base: ExperimentConfiguration) {
         var cells: [Cell] = []
         var configurations: [ExperimentConfiguration] = []

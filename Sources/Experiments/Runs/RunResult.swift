@@ -85,3 +85,20 @@ public struct Predictions: Equatable, Sendable {
         return p
     }
 }
+
+extension RunResult {
+    /// UAUC is undefined (NaN) when no test user has both labels — on a split with about one
+    /// sample per user, as synthlens' paper preset. JSON has no NaN, so non-finite numbers are
+    /// written as the strings "NaN", "Infinity", "-Infinity" and read back as numbers here
+    /// (Python readers: float(value) accepts the same strings).
+    public static let nonFiniteEncoding = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    public static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+
+    public static func decode(_ data: Data) throws -> RunResult {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = nonFiniteDecoding
+        return try decoder.decode(RunResult.self, from: data)
+    }
+}

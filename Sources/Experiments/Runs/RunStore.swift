@@ -24,7 +24,7 @@ public struct RunStore: Sendable {
         }
         let result: RunResult
         do {
-            result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: files[1]))
+            result = try RunResult.decode(Data(contentsOf: files[1]))
         } catch {
             throw ConfigurationError("\(files[1].path): unreadable result (\(error))")
         }
@@ -42,6 +42,7 @@ public struct RunStore: Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = RunResult.nonFiniteEncoding
         try AtomicFile.write(Data((configuration.prettyJSON() + "\n").utf8), to: dir.appendingPathComponent("config.json"))
         try AtomicFile.write(Data(predictions.csv().utf8), to: dir.appendingPathComponent("predictions.csv"))
         try AtomicFile.write(try encoder.encode(result) + Data("\n".utf8), to: dir.appendingPathComponent("result.json"))

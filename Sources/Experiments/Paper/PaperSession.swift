@@ -1,0 +1,171 @@
+import Baselines
+import Foundation
+
+/// One `make paper`: the plan of a profile, its missing runs trained (finished ones loaded from
+/// `paper/runs`), and the tables, report and manifest rendered from the runs. Everything the
+/// outputs say comes from the stored runs, so a finished plan re-renders identical bytes.
+public struct PaperSession {
+    public struct Locations: Sendable {
+        /// Repository root (data and model caches, prompt template, baseline settings).
+        public var root: URL
+        /// Committed small outputs of finished runs.
+        public var runs: URL
+        /// Checkpoints of the runs (large; not committed).
+        public var checkpoints: URL
+        /// Where tables/, REPORT.md and MANIFEST.sha256 are written.
+        public var output: URL
+
+        public init(root: URL, runs: URL, checkpoints: URL, output: URL) {
+            self.root = root
+            self.runs = runs
+            self.checkpoints = checkpoints
+            self.output = output
+        }
+    }
+
+    public let profile: PaperProfile
+    public let base: ExperimentConfiguration
+    public let seeds: [UInt64]
+    public let datasets: [String]
+    public let tables: [PaperTable]
+    public let plan: PaperPlan
+    public let locations: Locations
+
+    public init(profile: PaperProfile, seedCount: Int? = nil, extraOverrides: [String] = [], locations: Locations) throws {
+        self.profile = profile
+        base = try profile.base(extra: extraOverrides)
+        seeds = profile.seeds(count: seedCount)
+        datasets = profile.datasets(root: locations.root)
+        tables = PaperTables.all(shots: profile.shotPair)
+        plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base)
+        self.locations = locations
+    }
+
+    var store: RunStore { RunStore(root: locations.runs) }
+
+    /// The plan as lines: one per run with its state, then the totals.
+    public func describePlan() throws -> [String] {
+        var lines = ["paper profile \(profile.name): \(profile.purpose)",
+                     "datasets \(datasets.joined(separator: ", ")); seeds \(seeds.map(String.init).joined(separator: ", ")); "
+                        + "K = \(profile.shots[0]) and \(profile.shots[1])"]
+        var missing = 0.0
+        for c in plan.configurations {
+            let finished = try store.load(c) != nil
+            if !finished { missing += Self.estimateSeconds(c) }
+            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", finished ? "done" : "todo", c.runName,
+                                c.model.rawValue, c.data.dataset, c.data.shots, c.seed))
+        }
+        lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (rough; see PaperSession.estimateSeconds)")
+        return lines
+    }
+
+    /// Rough seconds per run, for the plan's estimate before anything has run: baselines train
+    /// in seconds; an ATFLRec run costs about one encoder forward and backward per training
+    /// sample and epoch (measured on ml100k with MiniLM-L6, 1 thread: about 2.5 s per sample at
+    /// 10-item histories, the validation pass about a third of that per sample).
+    public static func estimateSeconds(_ c: ExperimentConfiguration) -> Double {
+        guard c.model == .atflrec else { return 30 }
+        let perSample = 2.5 * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
+        let epochs = Double(min(c.training.epochs, 15))
+        let validation = Double(c.training.validationSamples > 0 ? c.training.validationSamples : 1000)
+        return epochs * (Double(c.data.shots) * perSample + validation * perSample / 3)
+    }
+
+    func trainer(_ kind: ModelKind) -> ModelTrainer? {
+        switch kind {
+        case .atflrec:
+            return ATFLRecModelTrainer(root: locations.root)
+        default:
+            let file = locations.root.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
+            guard let settings = try? BaselineSettings.load(file) else { return nil }
+            let root = locations.root
+            return BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0, root: root) }
+        }
+    }
+
+    /// Trains what is missing (all of it unless `models` restricts it) and returns every stored run.
+    public func run(models: Set<ModelKind>? = nil, log: @escaping (String) -> Void) throws -> [String: (RunResult, Predictions)] {
+        let runner = PaperRunner(store: store, checkpointsRoot: locations.checkpoints, trainer: trainer,
+                                 estimateSeconds: Self.estimateSeconds)
+        guard let models else { return try runner.execute(plan, log: log) }
+        // A partial sitting: the other models' runs are only loaded when finished.
+        let selected = PaperPlan(filtering: plan) { models.contains($0.model) }
+        _ = try runner.execute(selected, log: log)
+        return try loadFinished()
+    }
+
+    /// The finished runs of the plan, by run name.
+    public func loadFinished() throws -> [String: (RunResult, Predictions)] {
+        var out: [String: (RunResult, Predictions)] = [:]
+        for c in plan.configurations {
+            if let r = try store.load(c) { out[c.runName] = r }
+        }
+        return out
+    }
+
+    /// Renders the tables, REPORT.md and MANIFEST.sha256 from `results`; returns the files written.
+    public func render(results: [String: (RunResult, Predictions)], environment: [(String, String)]) throws -> [URL] {
+        let significance: PaperAssembly.Significance = { a, b in (try? TableSignificance.deLong(a, b)) ?? .nan }
+        let rendered = PaperAssembly.tables(plan: plan, tables: tables, results: results, significance: significance)
+        let verdicts = PaperAssembly.verdicts(rendered) { table, column, row, reference in
+            func predictions(_ r: String) -> [Predictions]? {
+                guard let cell = plan.cells.first(where: { $0.table == table.id && $0.dataset == table.dataset && $0.row == r && $0.column == column })
+                else { return nil }
+                let p = cell.runs.compactMap { results[$0]?.1 }
+                return p.count == cell.runs.count ? p : nil
+            }
+            guard let a = predictions(row), let b = predictions(reference) else { return nil }
+            return try? TableSignificance.deLong(a, b)
+        }
+        let writer = PaperWriter(root: locations.output)
+        var files = try writer.writeTables(rendered, plan: plan)
+        let finished = plan.configurations.filter { results[$0.runName] != nil }
+        let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
+        var tableOne = ""
+        for dataset in datasets { tableOne += try TableOne.markdown(base: base, dataset: dataset, root: locations.root) }
+        let context = ReportContext(
+            profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
+            environment: environment + [("runs finished", "\(finished.count) of \(plan.configurations.count)")],
+            tableOne: tableOne, seeds: seeds, totalComputeSeconds: seconds)
+        files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
+        // The manifest covers the outputs, every committed run file, and the checkpoints present.
+        var manifestFiles = files
+        for c in finished {
+            let dir = locations.runs.appendingPathComponent(c.runName)
+            manifestFiles += ["config.json", "result.json", "predictions.csv"].map { dir.appendingPathComponent($0) }
+            let best = locations.checkpoints.appendingPathComponent(c.runName).appendingPathComponent("best.h5")
+            if FileManager.default.fileExists(atPath: best.path) { manifestFiles.append(best) }
+        }
+        files.append(try writer.writeManifest(manifestFiles))
+        return files
+    }
+
+    var backboneDescription: String {
+        base.text.modelPath.isEmpty
+            ? "MiniLM-L6 (sentence-transformers/all-MiniLM-L6-v2, BERT architecture; the paper uses RoBERTa, whose weights are not available offline)"
+            : "the encoder in \(base.text.modelPath) (user-supplied)"
+    }
+
+    func surrogateNotes() throws -> [String] {
+        var notes: [String] = []
+        for dataset in datasets {
+            var c = base
+            c.data.dataset = dataset
+            let d = try DatasetSplits.dataset(c, root: locations.root)
+            notes.append("\(d.name): audio \(d.audioIsSurrogate ? "SURROGATE" : "real") (\(d.audioDescription))")
+        }
+        notes.append("Only two values of the paper survive in our copy (ATFLRec 0.6042 at K=100 and 0.6708 at K=500); every other paper cell is marked as not in our copy.")
+        return notes
+    }
+}
+
+extension PaperPlan {
+    /// The runs of `plan` whose configuration satisfies `keep` (cells keep only those runs).
+    init(filtering plan: PaperPlan, _ keep: (ExperimentConfiguration) -> Bool) {
+        let kept = plan.configurations.filter(keep)
+        let names = Set(kept.map(\.runName))
+        self.init(cells: plan.cells.map { Cell(table: $0.table, row: $0.row, column: $0.column, dataset: $0.dataset,
+                                                runs: $0.runs.filter { names.contains($0) }) },
+                  configurations: kept)
+    }
+}

@@ -1,0 +1,100 @@
+// Issue 8 acceptance: `atflrec paper --profile quick` runs every table of the paper end to end
+// (plan -> baselines and ATFLRec runs -> run store -> tables, report, manifest) and two fresh
+// runs give byte-identical tables.
+//
+// The encoder is the committed tiny BERT fixture (2 layers, width 32, 250-word vocabulary;
+// Tests/Fixtures/text/tiny-bert), so each ATFLRec run takes seconds: this test checks the
+// pipeline and its determinism, not the models' quality (the ATFLRec and baseline suites on
+// synthlens do that with the real MiniLM weights).
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("make paper, quick profile", .serialized)
+struct PaperQuickProfileTests {
+    static let expectedRows: [String: [String]] = [
+        "II": ["GRU4Rec", "SASRec", "GCN (LightGCN)", "GraphSAGE", "ATFLRec"],
+        "III": ["(a) separate audio and text adapters", "(b) one adapter on fused input", "(c) text only"],
+        "IV": ["stacking max", "stacking mean", "stacking sum", "fusion max", "fusion mean", "fusion sum"],
+        "V": ["40 bins", "64 bins", "80 bins", "128 bins (50 ms frames)"],
+    ]
+    static let expectedColumns: [String: [String]] = ["II": ["K=32", "K=64"], "III": ["K=32", "K=64"], "IV": ["K=64"], "V": ["K=64"]]
+
+    func quickRun(_ label: String) throws -> (output: URL, stdout: String)? {
+        let output = try Fixtures.temporaryDirectory("paper-\(label)")
+        let checkpoints = try Fixtures.temporaryDirectory("paper-checkpoints-\(label)")
+        let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
+        guard let r = try runATFLRec(["paper", "--profile", "quick", "--root", Fixtures.repositoryRoot.path,
+                                      "--text-model", tinyBERT, "--output", output.path, "--checkpoints", checkpoints.path])
+        else { return nil }
+        #expect(r.status == 0, "atflrec paper exited \(r.status): \(r.stderr.suffix(2000))")
+        #expect(r.stderr.contains("paper plan: 21 runs, 0 finished, 21 to run"), "\(r.stderr.prefix(3000))")
+        return (output, r.stdout)
+    }
+
+    /// Rows of a table CSV as (row, column) pairs, skipping the header; fields may be quoted.
+    static func cells(csv: String) -> [[String]] {
+        csv.split(separator: "\n").dropFirst().map { line in
+            var fields: [String] = [], field = "", quoted = false
+            for ch in line {
+                if ch == "\"" { quoted.toggle() } else if ch == "," && !quoted { fields.append(field); field = "" } else { field.append(ch) }
+            }
+            fields.append(field)
+            return fields
+        }
+    }
+
+    @Test func everyTableIsWrittenAndTwoRunsAreIdentical() throws {
+        guard let first = try quickRun("first"), let second = try quickRun("second") else { return }
+        let fm = FileManager.default
+        for (id, rows) in Self.expectedRows {
+            let columns = Self.expectedColumns[id]!
+            for ext in ["md", "tex", "csv"] {
+                let name = "tables/table-\(id)-synthlens.\(ext)"
+                let a = try Data(contentsOf: first.output.appendingPathComponent(name))
+                let b = try Data(contentsOf: second.output.appendingPathComponent(name))
+                #expect(a == b, "\(name) differs between two quick runs")
+            }
+            let csv = try String(contentsOf: first.output.appendingPathComponent("tables/table-\(id)-synthlens.csv"), encoding: .utf8)
+            let found = Self.cells(csv: csv).map { [$0[2], $0[3]] }
+            let expected = rows.flatMap { r in columns.map { [r, $0] } }
+            #expect(found == expected, "table \(id): cells \(found)")
+            for fields in Self.cells(csv: csv) {
+                let auc = Double(fields[5]) ?? .nan
+                #expect(auc >= 0 && auc <= 1 && fields[4] == "1", "table \(id): \(fields)")
+            }
+        }
+        // The report names every claim with a verdict, and the manifest covers the tables and runs.
+        let report = try String(contentsOf: first.output.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        for claim in ["ATFLRec beats every baseline", "separate adapters (a)", "80 FBank bins are best", "max is the best audio stacking pooling"] {
+            #expect(report.contains(claim), "REPORT.md lacks the claim '\(claim)'")
+        }
+        #expect(report.contains("## Table I: instruction template") && report.contains("User Preference:"))
+        let manifest = try String(contentsOf: first.output.appendingPathComponent("MANIFEST.sha256"), encoding: .utf8)
+        #expect(manifest.contains("tables/table-II-synthlens.csv") && manifest.contains("REPORT.md"))
+        #expect(manifest.split(separator: "\n").filter { $0.contains("/result.json") }.count == 21)
+        let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path)
+        #expect(runs.count == 21)
+
+        try recomputeOneRun(in: second.output)
+    }
+
+    /// Deleting one run of a finished store recomputes only that run, and the tables come out identical.
+    func recomputeOneRun(in output: URL) throws {
+        let tables = output.appendingPathComponent("tables")
+        let read = { try FileManager.default.contentsOfDirectory(atPath: tables.path).sorted().map { try Data(contentsOf: tables.appendingPathComponent($0)) } }
+        let before = try read()
+        let runs = output.appendingPathComponent("runs")
+        let victim = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().first { $0.hasPrefix("atflrec-b") })
+        try FileManager.default.removeItem(at: runs.appendingPathComponent(victim))
+        let checkpoints = try Fixtures.temporaryDirectory("paper-checkpoints-recompute")
+        let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
+        guard let again = try runATFLRec(["paper", "--profile", "quick", "--root", Fixtures.repositoryRoot.path,
+                                          "--text-model", tinyBERT, "--output", output.path, "--checkpoints", checkpoints.path])
+        else { return }
+        #expect(again.status == 0, "\(again.stderr.suffix(2000))")
+        #expect(again.stderr.contains("paper plan: 21 runs, 20 finished, 1 to run"), "\(again.stderr.prefix(3000))")
+        #expect(again.stderr.contains("finished \(victim)"), "\(again.stderr.suffix(2000))")
+        #expect(try read() == before, "tables changed after recomputing \(victim)")
+    }
+}
