@@ -18,6 +18,6 @@ struct ClaimVerdictTests {
         let behindInNoise = table([("a", 0.6, nil), ("b", 0.61, 0.5)])
         #expect(ClaimJudge.bestRow(claim: "a best", table: behindInNoise, claimedBest: "a").outcome == .inconclusive)
         let missing = table([("b", 0.6, nil)])
-        #expect(ClaimJudge.bestRow(claim: "a best", table: missing, claimedBest: "a").outcome == .notTestable)
+        #expect(ClaimJudge.bestRow(claim: "a best", table: missing, claimedBest: "a").outcome == .notRunYet)
     }
 }

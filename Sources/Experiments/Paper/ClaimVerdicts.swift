@@ -5,6 +5,8 @@ public struct ClaimVerdict: Sendable, Equatable {
         case doesNotHold = "does not hold"
         case inconclusive = "inconclusive"
         case notTestable = "not testable here"
+        /// The runs the claim needs are in the plan but not finished (a partial sitting).
+        case notRunYet = "not run yet"
     }
 
     public let claim: String
@@ -27,8 +29,8 @@ public enum ClaimJudge {
         var contradicted = false
         for column in table.columns {
             guard let best = table.cell(claimedBest, column) else {
-                return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notTestable,
-                                    evidence: "no results for '\(claimedBest)' at \(column)")
+                return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notRunYet,
+                                    evidence: "runs for '\(claimedBest)' at \(column) not finished")
             }
             let others = table.rows.filter { $0 != claimedBest }.compactMap { table.cell($0, column) }
             let top = others.max { $0.mean < $1.mean }

@@ -74,7 +74,7 @@ public struct PaperWriter {
         out += "## Claims of the paper and our verdicts\n\n"
         out += "Verdicts use the paired test stated in the tables at alpha = 0.05: *holds* when the claimed row leads every "
         out += "other row significantly in every column, *does not hold* when another row leads it significantly, "
-        out += "*inconclusive* otherwise.\n\n"
+        out += "*inconclusive* otherwise; *not run yet* when the plan's runs for the claimed row are not finished.\n\n"
         out += "| claim | table | dataset | verdict | evidence |\n|---|---|---|---|---|\n"
         for v in verdicts {
             out += "| \(v.claim) | \(v.table) | \(v.dataset) | **\(v.outcome.rawValue)** | \(v.evidence) |\n"

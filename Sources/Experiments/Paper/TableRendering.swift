@@ -71,7 +71,7 @@ public struct RenderedTable: Sendable {
         for row in rows {
             var line = "| \(row) |"
             for column in columns {
-                guard let c = cell(row, column) else { line += " missing | |"; continue }
+                guard let c = cell(row, column) else { line += " not run yet | |"; continue }
                 let p = Self.pText(c.pValue)
                 line += " \(Self.fixed(c.mean, 4)) ± \(Self.fixed(c.standardDeviation, 4)) (n=\(c.aucs.count)\(p.isEmpty ? "" : ", " + p)) |"
                 line += " \(c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
