@@ -20,16 +20,16 @@ struct PaperQuickProfileTests {
     ]
     static let expectedColumns: [String: [String]] = ["II": ["K=32", "K=64"], "III": ["K=32", "K=64"], "IV": ["K=64"], "V": ["K=64"]]
 
-    func quickRun(_ label: String) throws -> (output: URL, stdout: String)? {
-        let output = try Fixtures.temporaryDirectory("paper-\(label)")
+    /// `atflrec paper --profile quick` with the tiny encoder into `output` (a fresh folder when nil).
+    func quickRun(_ label: String, into existing: URL? = nil) throws -> (output: URL, run: CLIRun)? {
+        let output = try existing ?? Fixtures.temporaryDirectory("paper-\(label)")
         let checkpoints = try Fixtures.temporaryDirectory("paper-checkpoints-\(label)")
         let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
         guard let r = try runATFLRec(["paper", "--profile", "quick", "--root", Fixtures.repositoryRoot.path,
                                       "--text-model", tinyBERT, "--output", output.path, "--checkpoints", checkpoints.path])
         else { return nil }
         #expect(r.status == 0, "atflrec paper exited \(r.status): \(r.stderr.suffix(2000))")
-        #expect(r.stderr.contains("paper plan: 21 runs, 0 finished, 21 to run"), "\(r.stderr.prefix(3000))")
-        return (output, r.stdout)
+        return (output, r)
     }
 
     /// Rows of a table CSV as (row, column) pairs, skipping the header; fields may be quoted.
@@ -46,6 +46,9 @@ struct PaperQuickProfileTests {
 
     @Test func everyTableIsWrittenAndTwoRunsAreIdentical() throws {
         guard let first = try quickRun("first"), let second = try quickRun("second") else { return }
+        for run in [first, second] {
+            #expect(run.run.stderr.contains("paper plan: 21 runs, 0 finished, 21 to run"), "\(run.run.stderr.prefix(3000))")
+        }
         let fm = FileManager.default
         for (id, rows) in Self.expectedRows {
             let columns = Self.expectedColumns[id]!
@@ -87,12 +90,7 @@ struct PaperQuickProfileTests {
         let runs = output.appendingPathComponent("runs")
         let victim = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().first { $0.hasPrefix("atflrec-b") })
         try FileManager.default.removeItem(at: runs.appendingPathComponent(victim))
-        let checkpoints = try Fixtures.temporaryDirectory("paper-checkpoints-recompute")
-        let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
-        guard let again = try runATFLRec(["paper", "--profile", "quick", "--root", Fixtures.repositoryRoot.path,
-                                          "--text-model", tinyBERT, "--output", output.path, "--checkpoints", checkpoints.path])
-        else { return }
-        #expect(again.status == 0, "\(again.stderr.suffix(2000))")
+        guard let again = try quickRun("recompute", into: output)?.run else { return }
         #expect(again.stderr.contains("paper plan: 21 runs, 20 finished, 1 to run"), "\(again.stderr.prefix(3000))")
         #expect(again.stderr.contains("finished \(victim)"), "\(again.stderr.suffix(2000))")
         #expect(try read() == before, "tables changed after recomputing \(victim)")
