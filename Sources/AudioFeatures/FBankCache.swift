@@ -6,7 +6,9 @@
 // Resuming: work is committed in shards (OUTPUT.parts/part-NNNNN.h5, each written atomically).
 // A new run reuses every item already in a shard or in an existing OUTPUT whose options text is
 // identical and whose source SHA-256 is unchanged, computes the rest, then merges everything into
-// OUTPUT (atomically) and removes the shards. A crash loses at most one shard of work.
+// OUTPUT (atomically) and removes the shards. A crash loses at most one shard of work. Builders
+// of one folder take turns (CacheBuildLock), so a second builder of the same cache reuses the
+// first one's work instead of racing over its shards.
 import Foundation
 import HDF5Storage
 
@@ -63,6 +65,10 @@ public enum FBankCache {
                              attributes: [(String, String)] = []) throws -> FBankCacheReport {
         try options.validate()
         try checkIDs(items, output: output)
+        // Everything below reads and writes OUTPUT and its shards: one builder at a time.
+        let lock = try CacheBuildLock(folder: (output as NSString).deletingLastPathComponent.isEmpty
+                                      ? "." : (output as NSString).deletingLastPathComponent)
+        defer { lock.release() }
         let partsDir = output + ".parts"
         let optionsText = options.canonicalText + attributes.map { ";\($0.0)=\($0.1)" }.joined()
         var known = try existingEntries(output: output, partsDir: partsDir, optionsText: optionsText)

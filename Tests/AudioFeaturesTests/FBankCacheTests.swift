@@ -2,6 +2,7 @@
 // options, and nothing written when an item is bad.
 import AudioFeatures
 import Foundation
+import Synchronization
 import HDF5Storage
 import Testing
 import TestSupport
@@ -83,6 +84,32 @@ struct FBankCacheTests {
         let fixed = good + [FBankCacheItem(id: "bad", samples: clip(700))]
         let report = try FBankCache.build(items: fixed, options: options, output: out, workers: 2, shardSize: 2, progress: false)
         #expect(report == FBankCacheReport(computed: 1, reused: 4))
+    }
+
+    /// Two builders of one cache at once (as two test suites or `make paper` beside `atflrec
+    /// train` do on a fresh clone): without the folder lock one merged and deleted the shards the
+    /// other was still writing. Now they take turns: every build succeeds, exactly one computes
+    /// each item, and the file equals a build made alone.
+    @Test func concurrentBuildersOfOneCacheTakeTurns() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let out = dir.appendingPathComponent("cache.h5").path
+        let items = (0..<12).map { FBankCacheItem(id: "c\($0)", samples: clip(250 + 90 * Double($0), seconds: 1.5)) }
+        let builders = 4
+        let reports = Mutex<[Result<FBankCacheReport, Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: builders) { _ in
+            let r = Result { try FBankCache.build(items: items, options: options, output: out, workers: 1, shardSize: 2, progress: false) }
+            reports.withLock { $0.append(r) }
+        }
+        let done = try reports.withLock { try $0.map { try $0.get() } }
+        #expect(done.count == builders)
+        #expect(done.map(\.computed).reduce(0, +) == items.count, "each item computed once: \(done)")
+        #expect(done.allSatisfy { $0.computed + $0.reused == items.count })
+        let alone = dir.appendingPathComponent("alone.h5").path
+        try FBankCache.build(items: items, options: options, output: alone, progress: false)
+        for item in items {
+            #expect(try FBankCache.read(id: item.id, from: out) == (try FBankCache.read(id: item.id, from: alone)))
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + ".parts"))
     }
 
     @Test func badItemsAreOneLineErrorsAndNothingIsWritten() throws {
