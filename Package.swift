@@ -56,7 +56,7 @@ let libraryTargets: [Target] = [
 
 let executableTargets: [Target] = [
     .executableTarget(name: "atflrec", dependencies: [
-        "Experiments", "RecData", "AudioFeatures", "TextModels", "HDF5Storage", "Baselines",
+        "Experiments", "RecData", "AudioFeatures", "TextModels", "HDF5Storage", "Baselines", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .executableTarget(name: "atflrec-bench", dependencies: [

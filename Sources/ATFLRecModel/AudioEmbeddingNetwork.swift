@@ -61,13 +61,7 @@ public struct AudioEmbeddingNetwork {
         let stacked = tape.constant(Tensor.concatenate(frames, axis: 0))           // [sum F, M]
         let hidden = tape.silu(inputLinear(stacked, on: tape))                     // [sum F, 256]
         let projected = batchNorm(outputLinear(hidden, on: tape), on: tape)        // [sum F, C]
-        var vectors: [Variable<Float>] = []
-        var start = 0
-        for n in counts {
-            let item = tape.slice(projected, axis: 0, start..<(start + n))          // [F_i, C]
-            vectors.append(tape.reshape(tape.pool(item, axis: 0, pooling), [1, -1]))
-            start += n
-        }
-        return tape.concatenate(vectors, axis: 0)                                  // [I, C]
+        // Each item's frames pooled in one op (its backward fills one gradient, not one per item).
+        return tape.segmentPool(projected, counts: counts, pooling)               // [I, C]
     }
 }

@@ -3,6 +3,7 @@
 // Each benchmark lives in its own file and registers itself in `allBenchmarks` below.
 // Usage: atflrec-bench [NAME ...]   (no names: run all)
 import Foundation
+import TensorCore
 
 struct Benchmark {
     let name: String
@@ -14,6 +15,9 @@ let allBenchmarks: [Benchmark] = [
     fbankBenchmark,
     encoderBenchmark,
 ]
+
+// The same allocator policy as the atflrec program, so the benchmarks time what training runs.
+AllocatorPolicy.keepLargeBlocksInHeap()
 
 let wanted = Set(CommandLine.arguments.dropFirst())
 for benchmark in allBenchmarks where wanted.isEmpty || wanted.contains(benchmark.name) {

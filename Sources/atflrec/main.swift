@@ -1,4 +1,5 @@
 import ArgumentParser
+import TensorCore
 
 struct ATFLRec: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,4 +18,6 @@ struct ATFLRec: ParsableCommand {
         ])
 }
 
+// Training reuses large tensor buffers instead of taking fresh pages each batch.
+AllocatorPolicy.keepLargeBlocksInHeap()
 ATFLRec.main()

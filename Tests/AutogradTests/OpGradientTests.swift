@@ -77,6 +77,34 @@ struct OpGradientTests {
             GradientCheck.run("pool-\(kind)", shapes: [[2, 5, 3]]) { t, v in t.pool(v[0], axis: 1, kind) }
         }
         GradientCheck.run("maskedMean", shapes: [[2, 4, 3]]) { t, v in t.maskedMean(v[0], lengths: [4, 2]) }
+        for kind in PoolingKind.allCases {
+            // Segments of 3, 1 and 4 rows: a one-row segment has a gradient of 1 at every place.
+            GradientCheck.run("segmentPool-\(kind)", shapes: [[8, 3]]) { t, v in t.segmentPool(v[0], counts: [3, 1, 4], kind) }
+        }
+    }
+
+    /// segmentPool replaces slice + pool + concatenate in the audio branch; it must give the same
+    /// Float values and gradients bit for bit (so runs trained before it stay reproducible).
+    @Test func segmentPoolEqualsSlicedPoolingBitForBit() {
+        var r = SeedBook(seed: 9).stream(.initialization)
+        let counts = [5, 1, 7, 2]
+        let x = Tensor<Float>(shape: [15, 6], scalars: (0..<90).map { _ in Float(r.uniformDouble() * 2 - 1) })
+        let seed = Tensor<Float>(shape: [4, 6], scalars: (0..<24).map { _ in Float(r.uniformDouble() * 2 - 1) })
+        for kind in PoolingKind.allCases {
+            let a = Variable(x, requiresGrad: true), b = Variable(x, requiresGrad: true)
+            let ta = Tape<Float>(), tb = Tape<Float>()
+            let fused = ta.segmentPool(a, counts: counts, kind)
+            var rows: [Variable<Float>] = [], start = 0
+            for n in counts {
+                rows.append(tb.reshape(tb.pool(tb.slice(b, axis: 0, start..<(start + n)), axis: 0, kind), [1, -1]))
+                start += n
+            }
+            let composed = tb.concatenate(rows, axis: 0)
+            #expect(fused.value == composed.value, "\(kind) forward")
+            ta.backward(fused, seed: seed)
+            tb.backward(composed, seed: seed)
+            #expect(a.grad == b.grad, "\(kind) gradient")
+        }
     }
 
     @Test func sparseProductAndLoss() {

@@ -56,6 +56,66 @@ extension Tape {
         }
     }
 
+    /// Pools consecutive row segments of x [sum(counts), C]: segment i is rows
+    /// counts[0] + ... + counts[i-1] ..< that + counts[i], reduced by max, mean or sum, giving
+    /// [counts.count, C]. Equal, value for value, to slicing each segment, pooling it over axis 0
+    /// and concatenating the rows (max keeps the first maximal row, sums run in row order), but
+    /// its backward fills one gradient of x's shape: the slice-per-segment form allocated,
+    /// cleared and added a full [sum(counts), C] gradient for every segment, which made the
+    /// audio branch's backward (50 items x 3,000 frames a batch) quadratic in memory traffic.
+    public func segmentPool(_ x: Variable<Scalar>, counts: [Int], _ kind: PoolingKind) -> Variable<Scalar> {
+        precondition(x.shape.count == 2, "segmentPool takes [rows, C], got \(x.shape)")
+        precondition(counts.allSatisfy { $0 > 0 } && counts.reduce(0, +) == x.shape[0],
+                     "segment counts \(counts) for \(x.shape[0]) rows")
+        let c = x.shape[1], n = counts.count
+        var starts = [Int](repeating: 0, count: n)
+        for i in 1..<Swift.max(n, 1) { starts[i] = starts[i - 1] + counts[i - 1] }
+        var out = Tensor<Scalar>(zeros: [n, c])
+        var argmax = kind == .max ? [Int](repeating: 0, count: n * c) : []
+        x.value.scalars.withUnsafeBufferPointer { v in
+            out.scalars.withUnsafeMutableBufferPointer { o in
+                for i in 0..<n {
+                    let row = o.baseAddress! + i * c, first = starts[i]
+                    for j in 0..<c { row[j] = v[first * c + j] }
+                    for r in (first + 1)..<(first + counts[i]) {
+                        let src = v.baseAddress! + r * c
+                        switch kind {
+                        case .max:
+                            for j in 0..<c where src[j] > row[j] { row[j] = src[j]; argmax[i * c + j] = r - first }
+                        case .sum, .mean:
+                            for j in 0..<c { row[j] += src[j] }
+                        }
+                    }
+                    if kind == .mean {
+                        let len = Scalar(counts[i])
+                        for j in 0..<c { row[j] = row[j] / len }
+                    }
+                }
+            }
+        }
+        return record(out, inputs: [x]) { g in
+            var gx = Tensor<Scalar>(zeros: x.shape)
+            g.scalars.withUnsafeBufferPointer { gv in
+                gx.scalars.withUnsafeMutableBufferPointer { gxp in
+                    for i in 0..<n {
+                        let gRow = gv.baseAddress! + i * c, first = starts[i]
+                        switch kind {
+                        case .max:
+                            for j in 0..<c { gxp[(first + argmax[i * c + j]) * c + j] += gRow[j] }
+                        case .sum, .mean:
+                            let scale: Scalar = kind == .mean ? 1 / Scalar(counts[i]) : 1
+                            for r in first..<(first + counts[i]) {
+                                let dst = gxp.baseAddress! + r * c
+                                for j in 0..<c { dst[j] += gRow[j] * scale }
+                            }
+                        }
+                    }
+                }
+            }
+            x.accumulate(gx)
+        }
+    }
+
     /// Mean over the first lengths[b] positions of axis 1 of x [B, T, C] (masked mean pooling of
     /// padded sequences), giving [B, C].
     public func maskedMean(_ x: Variable<Scalar>, lengths: [Int]) -> Variable<Scalar> {
