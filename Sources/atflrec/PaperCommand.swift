@@ -24,6 +24,12 @@ struct PaperCommand: ParsableCommand {
     @Option(name: .customLong("only"), help: "Train only these models this sitting (comma-separated: atflrec, gru4rec, sasrec, lightgcn, graphsage); the tables show what is finished.")
     var only: String?
 
+    @Option(name: .customLong("only-datasets"), help: "Train only the runs of these datasets this sitting (comma-separated, e.g. ml100k).")
+    var onlyDatasets: String?
+
+    @Option(name: .customLong("only-shots"), help: "Train only the runs with these K this sitting (comma-separated, e.g. 100).")
+    var onlyShots: String?
+
     @Flag(help: "Print the plan and stop.")
     var planOnly = false
 
@@ -56,8 +62,10 @@ struct PaperCommand: ParsableCommand {
             let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             for line in try session.describePlan() { log(line) }
             if planOnly { return }
-            let models = try only.map(Self.models)
-            let results = renderOnly ? try session.loadFinished() : try session.run(models: models, log: log)
+            let sitting = PaperSession.Sitting(
+                models: try only.map(Self.models), datasets: onlyDatasets.map { Set(Self.list($0)) },
+                shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) })
+            let results = renderOnly ? try session.loadFinished() : try session.run(sitting: sitting, log: log)
             let environment = RunEnvironment.current(threads: session.base.threads)
                 .filter { $0.key != "git_commit" }  // the report must re-render identically after a commit
                 .sorted { $0.key < $1.key }
@@ -70,6 +78,15 @@ struct PaperCommand: ParsableCommand {
             FileHandle.standardError.write(Data("atflrec paper: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    static func shot(_ text: String) throws -> Int {
+        guard let k = Int(text), k > 0 else { throw ValidationError("--only-shots: '\(text)' is not a positive whole number") }
+        return k
     }
 
     static func models(_ list: String) throws -> Set<ModelKind> {

@@ -22,6 +22,23 @@ final class RecordingTrainer: ModelTrainer, @unchecked Sendable {
 
 @Suite("Paper runner")
 struct PaperRunnerTests {
+    /// A sitting restricted by model, dataset and K trains exactly the runs that match all three.
+    @Test func aSittingTrainsOnlyTheRunsItSelects() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let plan = PaperPlan(tables: [PaperTables.comparison(), PaperTables.layouts()], datasets: ["ml100k", "synthlens"],
+                             seeds: [0, 1], base: ExperimentConfiguration())
+        let sitting = PaperSession.Sitting(models: [.atflrec], datasets: ["ml100k"], shots: [100])
+        let expected = plan.configurations.filter { $0.model == .atflrec && $0.data.dataset == "ml100k" && $0.data.shots == 100 }
+        #expect(expected.count == 6, "layouts a, b, c x 2 seeds (Table II's ATFLRec row is layout a)")
+        let trainer = RecordingTrainer()
+        let runner = PaperRunner(store: RunStore(root: root.appendingPathComponent("runs")),
+                                 checkpointsRoot: root.appendingPathComponent("checkpoints"),
+                                 trainer: { _ in trainer }, estimateSeconds: { _ in 1 })
+        _ = try runner.execute(PaperPlan(filtering: plan, sitting.includes), log: { _ in })
+        #expect(trainer.calls == expected.map(\.runName))
+        #expect(PaperSession.Sitting().isWholePlan && !sitting.isWholePlan)
+    }
+
     @Test func interruptedPlansContinueAndDeletedRunsAreRecomputedAlone() throws {
         let root = try Fixtures.temporaryDirectory()
         let plan = PaperPlan(tables: [PaperTables.layouts()], datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
