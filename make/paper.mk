@@ -7,7 +7,7 @@
 #   make paper PROFILE=quick                pipeline check on tiny synthlens (one seed, minutes)
 #   make paper TEXT_MODEL=/path/to/roberta-base   the paper's backbone, when you have its files
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
-#   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100"   a smaller sitting
+#   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
 #   make paper PAPER_ARGS=--plan-only       print the plan and its estimated time
 
 PROFILE ?= full

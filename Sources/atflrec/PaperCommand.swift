@@ -30,6 +30,9 @@ struct PaperCommand: ParsableCommand {
     @Option(name: .customLong("only-shots"), help: "Train only the runs with these K this sitting (comma-separated, e.g. 100).")
     var onlyShots: String?
 
+    @Option(name: .customLong("max-runs"), help: "Train at most this many missing runs this sitting (in plan order).")
+    var maxRuns: Int?
+
     @Flag(help: "Print the plan and stop.")
     var planOnly = false
 
@@ -64,7 +67,7 @@ struct PaperCommand: ParsableCommand {
             if planOnly { return }
             let sitting = PaperSession.Sitting(
                 models: try only.map(Self.models), datasets: onlyDatasets.map { Set(Self.list($0)) },
-                shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) })
+                shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) }, maxRuns: maxRuns)
             let results = renderOnly ? try session.loadFinished() : try session.run(sitting: sitting, log: log)
             let environment = RunEnvironment.current(threads: session.base.threads)
                 .filter { $0.key != "git_commit" }  // the report must re-render identically after a commit

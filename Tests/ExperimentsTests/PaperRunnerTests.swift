@@ -37,6 +37,12 @@ struct PaperRunnerTests {
         _ = try runner.execute(PaperPlan(filtering: plan, sitting.includes), log: { _ in })
         #expect(trainer.calls == expected.map(\.runName))
         #expect(PaperSession.Sitting().isWholePlan && !sitting.isWholePlan)
+        // At most two of the missing runs, the first in plan order; finished ones stay selected.
+        var two = sitting
+        two.maxRuns = 2
+        let finished: Set<String> = [expected[0].runName]
+        let part = two.select(from: plan) { finished.contains($0.runName) }
+        #expect(part.configurations.map(\.runName) == expected.prefix(3).map(\.runName))
     }
 
     @Test func interruptedPlansContinueAndDeletedRunsAreRecomputedAlone() throws {

@@ -93,14 +93,29 @@ public struct PaperSession {
         public var models: Set<ModelKind>?
         public var datasets: Set<String>?
         public var shots: Set<Int>?
+        /// Train at most this many of the selected runs that are missing, in plan order.
+        public var maxRuns: Int?
 
-        public init(models: Set<ModelKind>? = nil, datasets: Set<String>? = nil, shots: Set<Int>? = nil) {
+        public init(models: Set<ModelKind>? = nil, datasets: Set<String>? = nil, shots: Set<Int>? = nil, maxRuns: Int? = nil) {
             self.models = models
             self.datasets = datasets
             self.shots = shots
+            self.maxRuns = maxRuns
         }
 
-        public var isWholePlan: Bool { models == nil && datasets == nil && shots == nil }
+        public var isWholePlan: Bool { models == nil && datasets == nil && shots == nil && maxRuns == nil }
+
+        /// The part of `plan` this sitting trains: the runs it includes, of which at most
+        /// `maxRuns` unfinished ones (the first in plan order); finished ones are kept to be loaded.
+        public func select(from plan: PaperPlan, isFinished: (ExperimentConfiguration) throws -> Bool) rethrows -> PaperPlan {
+            let selected = PaperPlan(filtering: plan, includes)
+            guard let maxRuns else { return selected }
+            var kept: Set<String> = [], todo = 0  // membership only; order comes from the plan
+            for c in selected.configurations {
+                if try isFinished(c) { kept.insert(c.runName) } else if todo < maxRuns { kept.insert(c.runName); todo += 1 }
+            }
+            return PaperPlan(filtering: selected) { kept.contains($0.runName) }
+        }
 
         public func includes(_ c: ExperimentConfiguration) -> Bool {
             (models?.contains(c.model) ?? true) && (datasets?.contains(c.data.dataset) ?? true)
@@ -113,7 +128,7 @@ public struct PaperSession {
         let runner = PaperRunner(store: store, checkpointsRoot: locations.checkpoints, trainer: trainer,
                                  estimateSeconds: Self.estimateSeconds)
         if sitting.isWholePlan { return try runner.execute(plan, log: log) }
-        _ = try runner.execute(PaperPlan(filtering: plan, sitting.includes), log: log)
+        _ = try runner.execute(try sitting.select(from: plan) { try store.load($0) != nil }, log: log)
         return try loadFinished()
     }
 
