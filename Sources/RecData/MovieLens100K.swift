@@ -71,7 +71,10 @@ public struct MovieLens100K: Sendable {
             throw DataError("\(path): cannot be read (run `make ml100k` to fetch MovieLens-100K)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError("\(path): not valid UTF-8")
+            // Name the first line that does not decode (a title with a stray Latin-1 byte, say).
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let bad = lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil }.map { $0 + 1 } ?? 1
+            throw DataError("\(path):\(bad): not valid UTF-8")
         }
         var out: [(Int, Substring)] = []
         for (k, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -49,6 +49,8 @@ extension Double: TensorScalar {
 
 /// OpenBLAS thread count. OpenBLAS otherwise starts one thread per core at load time; runs pin
 /// the count from their configuration so timings and any thread-dependent rounding are fixed.
+/// NOTE: the count is process-wide. OpenBLAS's sgemm does round differently with 1 and 2
+/// threads for some shapes, so two runs in one process (tests) must use the same count.
 public enum BLASThreads {
     public static func set(_ count: Int) {
         openblas_set_num_threads(Int32(max(1, count)))

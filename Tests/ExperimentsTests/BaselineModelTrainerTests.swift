@@ -34,6 +34,11 @@ struct BaselineModelTrainerTests {
         var c = ExperimentConfiguration()
         c.model = kind
         c.name = kind.rawValue
+        // The BLAS thread count is process-wide and a run pins it from its configuration: with
+        // the default (2) this test switched OpenBLAS to 2 threads in the middle of the ATFLRec
+        // determinism test running beside it (threads=1), whose first run then differed in the
+        // last bits from its second (seen under load). Every in-process test runs with 1 thread.
+        c.threads = 1
         let trainer = BaselineModelTrainer(settings: settings) { _ in twoGroupSplits(seed: 4) }
         let root = try Fixtures.temporaryDirectory()
         let (result, predictions) = try trainer.run(c, in: RunDirectory(root: root, configuration: c),

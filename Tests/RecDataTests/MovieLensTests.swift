@@ -53,4 +53,17 @@ struct MovieLensTests {
             #expect("\(error)" == "\(dir.path)/ml-100k.inter:3: malformed rating line")
         }
     }
+
+    @Test func aTitleWithInvalidUTF8NamesFileAndLine() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        try Data("user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t2\t3\t4\n".utf8)
+            .write(to: dir.appendingPathComponent("ml-100k.inter"))
+        // Line 3 holds a Latin-1 e-acute (0xE9), which is not UTF-8.
+        try (Data("item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n2\tA\t1990\tDrama\n3\tCaf".utf8)
+             + Data([0xE9]) + Data("\t1991\tDrama\n".utf8))
+            .write(to: dir.appendingPathComponent("ml-100k.item"))
+        #expect { _ = try MovieLens100K.load(directory: dir.path) } throws: { error in
+            "\(error)" == "\(dir.path)/ml-100k.item:3: not valid UTF-8"
+        }
+    }
 }
