@@ -69,7 +69,13 @@ def main(paper):
         for j, column in enumerate(columns):
             means, sds = [], []
             for r in rows:
-                cell = next(c for c in items if c["row"] == r and c["column"] == column)
+                # cells.json holds finished cells only: a row may be done in one column and not
+                # yet in the other (a plan worked through in sittings); its bar is left out.
+                cell = next((c for c in items if c["row"] == r and c["column"] == column), None)
+                if cell is None:
+                    means.append(np.nan)
+                    sds.append(0.0)
+                    continue
                 aucs = np.array(cell["aucs"])
                 means.append(aucs.mean())
                 sds.append(aucs.std(ddof=1) if len(aucs) > 1 else 0.0)
