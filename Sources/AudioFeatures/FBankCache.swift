@@ -66,8 +66,8 @@ public enum FBankCache {
         try options.validate()
         try checkIDs(items, output: output)
         // Everything below reads and writes OUTPUT and its shards: one builder at a time.
-        let lock = try CacheBuildLock(folder: (output as NSString).deletingLastPathComponent.isEmpty
-                                      ? "." : (output as NSString).deletingLastPathComponent)
+        let folder = (output as NSString).deletingLastPathComponent
+        let lock = try CacheBuildLock(folder: folder.isEmpty ? "." : folder)
         defer { lock.release() }
         let partsDir = output + ".parts"
         let optionsText = options.canonicalText + attributes.map { ";\($0.0)=\($0.1)" }.joined()

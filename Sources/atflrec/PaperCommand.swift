@@ -94,7 +94,7 @@ struct PaperCommand: ParsableCommand {
 
     static func models(_ list: String) throws -> Set<ModelKind> {
         var out: Set<ModelKind> = []
-        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for name in Self.list(list) {
             guard let kind = ModelKind(rawValue: name) else {
                 throw ValidationError("--only: unknown model '\(name)' (atflrec, gru4rec, sasrec, lightgcn, graphsage)")
             }
