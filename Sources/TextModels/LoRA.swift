@@ -47,7 +47,7 @@ public final class LoRALinear {
         let input = tape.dropout(x, p: adapter.dropout, random: &random)
         let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]
         let update = tape.matmul(low, adapter.b, transposeWeight: true)                // [..., out]
-        return tape.add(y, tape.scale(update, adapter.scaling))
+        return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
     }
 
     /// The frozen weight with adapter `name` merged in: W + scaling * B A.

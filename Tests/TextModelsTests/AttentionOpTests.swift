@@ -86,3 +86,55 @@ struct AttentionOpTests {
         #expect(x[1].grad!.scalars[(1 * Self.T + 2) * Self.H * Self.D ..< (2 * Self.T) * Self.H * Self.D].allSatisfy { $0 == 0 })
     }
 }
+
+/// The first-queries form of the fused attention (the encoder's last layer under a first-token
+/// classifier) and the skipped key gradient of a frozen key projection, in Double.
+@Suite("Fused attention: first queries only, frozen keys")
+struct AttentionFirstQueriesTests {
+    typealias A = AttentionOpTests
+
+    @Test func firstQueriesEqualTheFullRowsAndTheirGradients() {
+        let x = A.inputs()
+        let scale = 1 / Double(A.D).squareRoot(), Tq = 2, C = A.H * A.D
+        let full = Tape<Double>(recording: false).attention(query: x[0], key: x[1], value: x[2], heads: A.H, lengths: A.lengths, scale: scale)
+        let q = Variable(x[0].value.slice(axis: 1, 0..<Tq), requiresGrad: true)
+        func first(_ tape: Tape<Double>) -> Variable<Double> {
+            tape.attention(query: q, key: x[1], value: x[2], heads: A.H, lengths: A.lengths, scale: scale)
+        }
+        let part = first(Tape<Double>(recording: false))
+        #expect(part.shape == [A.B, Tq, C])
+        // Other GEMM shapes for the same sums, in Double: 1e-12.
+        expectClose(part.value.scalars, full.value.slice(axis: 1, 0..<Tq).scalars, atol: 1e-12, "first rows vs the full attention (double rounding)")
+        let tape = Tape<Double>()
+        tape.backward(A.loss(first(tape), on: tape))
+        for (i, v) in [q, x[1], x[2]].enumerated() {
+            let analytic = v.grad!.scalars
+            var numeric = [Double](repeating: 0, count: analytic.count)
+            for j in 0..<analytic.count {
+                let original = v.value.scalars[j]
+                v.value.scalars[j] = original + 1e-6
+                let plus = A.loss(first(Tape<Double>(recording: false)), on: Tape<Double>(recording: false)).value.scalar
+                v.value.scalars[j] = original - 1e-6
+                let minus = A.loss(first(Tape<Double>(recording: false)), on: Tape<Double>(recording: false)).value.scalar
+                v.value.scalars[j] = original
+                numeric[j] = (plus - minus) / 2e-6
+            }
+            // Central differences with h = 1e-6 in Double: truncation ~h^2, rounding ~1e-10.
+            expectClose(analytic, numeric, atol: 1e-7, "gradient \(i) (query, key, value) vs central differences")
+        }
+    }
+
+    @Test func aFrozenKeyGetsNoGradientAndTheOthersAreUnchanged() {
+        let scale = 1 / Double(A.D).squareRoot()
+        let all = A.inputs(), frozen = A.inputs()
+        let k = Variable(frozen[1].value, requiresGrad: false)
+        for (q, kk, v) in [(all[0], all[1], all[2]), (frozen[0], k, frozen[2])] {
+            let tape = Tape<Double>()
+            tape.backward(A.loss(tape.attention(query: q, key: kk, value: v, heads: A.H, lengths: A.lengths, scale: scale), on: tape))
+        }
+        #expect(k.grad == nil)
+        // The query and value gradients do not depend on whether the key one is computed: equal bits.
+        #expect(frozen[0].grad!.scalars == all[0].grad!.scalars)
+        #expect(frozen[2].grad!.scalars == all[2].grad!.scalars)
+    }
+}

@@ -70,6 +70,23 @@ struct EncoderFusedOpTests {
                    reference: { $0.layerNorm($0.add(x, res), gamma: gamma, beta: beta, eps: 1e-5) })
     }
 
+    @Test func addScaledEqualsAddOfScaleAndHasTheSameFloatBits() {
+        var r = SeedBook(seed: 24).stream(.initialization)
+        let a = Self.variable([2, 3, 5], &r), b = Self.variable([2, 3, 5], &r)
+        Self.check("addScaled", inputs: [a, b], fused: { $0.addScaled(a, b, 1.7) }, reference: { $0.add(a, $0.scale(b, 1.7)) })
+        // In Float, bit for bit (the LoRA update switched to it; committed runs must reproduce).
+        func run(_ fused: Bool) -> [[Float]] {
+            var r = SeedBook(seed: 25).stream(.initialization)
+            let x = (0..<2).map { _ in Variable(Tensor<Float>(shape: [7, 9], scalars: (0..<63).map { _ in Float(r.normal()) }), requiresGrad: true) }
+            let tape = Tape<Float>()
+            let out = fused ? tape.addScaled(x[0], x[1], 0.37) : tape.add(x[0], tape.scale(x[1], 0.37))
+            let w = Tensor<Float>(shape: [7, 9], scalars: (0..<63).map { Float(sin(Double($0))) })
+            tape.backward(tape.sum(tape.mul(out, tape.constant(w))))
+            return [out.value.scalars, x[0].grad!.scalars, x[1].grad!.scalars]
+        }
+        #expect(run(true) == run(false))
+    }
+
     @Test func geluErfEqualsGelu() {
         var r = SeedBook(seed: 23).stream(.initialization)
         let x = Self.variable([3, 7], &r)

@@ -2,30 +2,39 @@ import TensorCore
 
 // Fused multi-head scaled dot-product attention over a padded batch (Vaswani et al. 2017; the
 // attention core of transformers' BertSelfAttention), working on the projections' own layout:
-// q, k, v [B, T, C] with head h in columns h*D..<(h+1)*D (C = H * D), so no head permutes are
-// copied. For sample b with n = lengths[b] valid tokens and head h:
-//   S = scale * Q_bh K_bh^T      [T, n]   (only the n valid keys: no work on padded keys)
-//   P = softmax_rows(S)          [T, n]   (kept for backward)
-//   O_bh = P V_bh                [T, D]   (written in place into out [B, T, C])
+// q [B, Tq, C], k, v [B, T, C] with head h in columns h*D..<(h+1)*D (C = H * D), so no head
+// permutes are copied. Tq = T normally; Tq < T when only the first Tq positions' outputs are
+// needed (the encoder's last layer under a first-token classifier). For sample b with
+// n = lengths[b] valid keys and head h:
+//   S = scale * Q_bh K_bh^T      [Tq, n]  (only the n valid keys: no work on padded keys)
+//   P = softmax_rows(S)          [Tq, n]  (kept for backward)
+//   O_bh = P V_bh                [Tq, D]  (written in place into out [B, Tq, C])
 // Padded query rows are computed too (over the valid keys), as transformers computes them, so
 // every row equals the unfused masked version (masked keys there get exp(-huge) = 0 exactly).
 // Backward, with G_bh the output gradient:
 //   dV_bh = P^T G_bh,  dP = G_bh V_bh^T,  dS = P * (dP - rowsum(dP * P)),
-//   dQ_bh = scale * dS K_bh,  dK_bh = scale * dS^T Q_bh   (padded keys get zero gradient).
+//   dQ_bh = scale * dS K_bh,  dK_bh = scale * dS^T Q_bh   (padded keys get zero gradient);
+// each only when its input requires a gradient (the first layer's keys do not).
+// Work order: all (b, h) products of a phase, then the softmax (or its backward) of every block
+// split among the BLAS threads (RowParallel), then the next products. Each product and each
+// row's softmax is the same computation as one block at a time, so the bits do not change.
 
 extension Tape {
-    /// Attention context [B, T, C] of q, k, v [B, T, C] with `heads` heads; `lengths[b]` valid keys.
+    /// Attention context [B, Tq, C] of q [B, Tq, C], k, v [B, T, C] with `heads` heads;
+    /// `lengths[b]` valid keys.
     public func attention(query q: Variable<Scalar>, key k: Variable<Scalar>, value v: Variable<Scalar>,
                           heads H: Int, lengths: [Int], scale: Scalar) -> Variable<Scalar> {
-        let B = q.shape[0], T = q.shape[1], C = q.shape[2], D = C / H
-        precondition(q.shape == k.shape && q.shape == v.shape && C % H == 0 && lengths.count == B,
-                     "attention needs q, k, v [B, T, C] with C divisible by heads and B lengths")
+        let B = k.shape[0], T = k.shape[1], C = k.shape[2], D = C / H, Tq = q.shape[1]
+        precondition(q.shape.count == 3 && q.shape[0] == B && q.shape[2] == C && Tq <= T && k.shape == v.shape
+                     && C % H == 0 && lengths.count == B,
+                     "attention needs q [B, Tq, C], k, v [B, T, C] with Tq <= T, C divisible by heads and B lengths")
         let n = lengths.map { Swift.min(Swift.max($0, 0), T) }
-        // P of every (b, h) back to back: [T, n_b] blocks, offset[b * H + h].
+        // P of every (b, h) back to back: [Tq, n_b] blocks, offset[b * H + h].
         var offsets = [Int](repeating: 0, count: B * H + 1)
-        for b in 0..<B { for h in 0..<H { offsets[b * H + h + 1] = offsets[b * H + h] + T * n[b] } }
+        for b in 0..<B { for h in 0..<H { offsets[b * H + h + 1] = offsets[b * H + h] + Tq * n[b] } }
+        let blocksPerWorker = Swift.max(1, 65_536 / Swift.max(1, offsets[B * H] / Swift.max(1, B * H)))
         var probabilities = [Scalar](repeating: 0, count: offsets[B * H])
-        var out = Tensor<Scalar>(zeros: [B, T, C])
+        var out = Tensor<Scalar>(zeros: [B, Tq, C])
         q.value.scalars.withUnsafeBufferPointer { qp in
             k.value.scalars.withUnsafeBufferPointer { kp in
                 v.value.scalars.withUnsafeBufferPointer { vp in
@@ -33,14 +42,23 @@ extension Tape {
                         out.scalars.withUnsafeMutableBufferPointer { op in
                             for b in 0..<B where n[b] > 0 {
                                 for h in 0..<H {
-                                    let base = b * T * C + h * D, p = pp.baseAddress! + offsets[b * H + h]
-                                    Scalar.gemm(transA: false, transB: true, m: T, n: n[b], k: D, alpha: scale,
-                                                a: qp.baseAddress! + base, lda: C, b: kp.baseAddress! + base, ldb: C,
-                                                beta: 0, c: p, ldc: n[b])
-                                    Self.softmaxInPlace(p, rows: T, columns: n[b])
-                                    Scalar.gemm(transA: false, transB: false, m: T, n: D, k: n[b], alpha: 1,
-                                                a: p, lda: n[b], b: vp.baseAddress! + base, ldb: C,
-                                                beta: 0, c: op.baseAddress! + base, ldc: C)
+                                    Scalar.gemm(transA: false, transB: true, m: Tq, n: n[b], k: D, alpha: scale,
+                                                a: qp.baseAddress! + b * Tq * C + h * D, lda: C,
+                                                b: kp.baseAddress! + b * T * C + h * D, ldb: C,
+                                                beta: 0, c: pp.baseAddress! + offsets[b * H + h], ldc: n[b])
+                                }
+                            }
+                            RowParallel.forEach(rows: B * H, minimumRows: blocksPerWorker) { blocks in
+                                for bh in blocks where n[bh / H] > 0 {
+                                    Self.softmaxInPlace(pp.baseAddress! + offsets[bh], rows: Tq, columns: n[bh / H])
+                                }
+                            }
+                            for b in 0..<B where n[b] > 0 {
+                                for h in 0..<H {
+                                    Scalar.gemm(transA: false, transB: false, m: Tq, n: D, k: n[b], alpha: 1,
+                                                a: pp.baseAddress! + offsets[b * H + h], lda: n[b],
+                                                b: vp.baseAddress! + b * T * C + h * D, ldb: C,
+                                                beta: 0, c: op.baseAddress! + b * Tq * C + h * D, ldc: C)
                                 }
                             }
                         }
@@ -49,8 +67,11 @@ extension Tape {
             }
         }
         return record(out, inputs: [q, k, v]) { g in
-            var dq = Tensor<Scalar>(zeros: [B, T, C]), dk = Tensor<Scalar>(zeros: [B, T, C]), dv = Tensor<Scalar>(zeros: [B, T, C])
-            var dp = [Scalar](repeating: 0, count: T * T)       // one [T, n] block at a time
+            let needScores = q.requiresGrad || k.requiresGrad
+            var dq = Tensor<Scalar>(zeros: q.requiresGrad ? [B, Tq, C] : [0])
+            var dk = Tensor<Scalar>(zeros: k.requiresGrad ? [B, T, C] : [0])
+            var dv = Tensor<Scalar>(zeros: v.requiresGrad ? [B, T, C] : [0])
+            var dp = [Scalar](repeating: 0, count: needScores ? offsets[B * H] : 0)   // dP, then dS, of every block
             g.scalars.withUnsafeBufferPointer { gp in
                 q.value.scalars.withUnsafeBufferPointer { qp in
                     k.value.scalars.withUnsafeBufferPointer { kp in
@@ -62,24 +83,41 @@ extension Tape {
                                             dp.withUnsafeMutableBufferPointer { dpp in
                                                 for b in 0..<B where n[b] > 0 {
                                                     for h in 0..<H {
-                                                        let base = b * T * C + h * D, p = pp.baseAddress! + offsets[b * H + h]
-                                                        let m = n[b], d = dpp.baseAddress!
-                                                        // dV = P^T G  [n, D]
-                                                        Scalar.gemm(transA: true, transB: false, m: m, n: D, k: T, alpha: 1,
-                                                                    a: p, lda: m, b: gp.baseAddress! + base, ldb: C,
-                                                                    beta: 0, c: dvp.baseAddress! + base, ldc: C)
-                                                        // dP = G V^T  [T, n]
-                                                        Scalar.gemm(transA: false, transB: true, m: T, n: m, k: D, alpha: 1,
-                                                                    a: gp.baseAddress! + base, lda: C, b: vp.baseAddress! + base, ldb: C,
-                                                                    beta: 0, c: d, ldc: m)
-                                                        Self.softmaxBackwardInPlace(d, probabilities: p, rows: T, columns: m)
-                                                        // dQ = scale dS K  [T, D];  dK = scale dS^T Q  [n, D]
-                                                        Scalar.gemm(transA: false, transB: false, m: T, n: D, k: m, alpha: scale,
-                                                                    a: d, lda: m, b: kp.baseAddress! + base, ldb: C,
-                                                                    beta: 0, c: dqp.baseAddress! + base, ldc: C)
-                                                        Scalar.gemm(transA: true, transB: false, m: m, n: D, k: T, alpha: scale,
-                                                                    a: d, lda: m, b: qp.baseAddress! + base, ldb: C,
-                                                                    beta: 0, c: dkp.baseAddress! + base, ldc: C)
+                                                        let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
+                                                        let p = pp.baseAddress! + offsets[b * H + h]
+                                                        if v.requiresGrad {       // dV = P^T G  [n, D]
+                                                            Scalar.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: 1,
+                                                                        a: p, lda: m, b: gp.baseAddress! + qo, ldb: C,
+                                                                        beta: 0, c: dvp.baseAddress! + ko, ldc: C)
+                                                        }
+                                                        if needScores {           // dP = G V^T  [Tq, n]
+                                                            Scalar.gemm(transA: false, transB: true, m: Tq, n: m, k: D, alpha: 1,
+                                                                        a: gp.baseAddress! + qo, lda: C, b: vp.baseAddress! + ko, ldb: C,
+                                                                        beta: 0, c: dpp.baseAddress! + offsets[b * H + h], ldc: m)
+                                                        }
+                                                    }
+                                                }
+                                                guard needScores else { return }
+                                                RowParallel.forEach(rows: B * H, minimumRows: blocksPerWorker) { blocks in
+                                                    for bh in blocks where n[bh / H] > 0 {
+                                                        Self.softmaxBackwardInPlace(dpp.baseAddress! + offsets[bh], probabilities: pp.baseAddress! + offsets[bh],
+                                                                                    rows: Tq, columns: n[bh / H])
+                                                    }
+                                                }
+                                                for b in 0..<B where n[b] > 0 {
+                                                    for h in 0..<H {
+                                                        let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
+                                                        let d = dpp.baseAddress! + offsets[b * H + h]
+                                                        if q.requiresGrad {       // dQ = scale dS K  [Tq, D]
+                                                            Scalar.gemm(transA: false, transB: false, m: Tq, n: D, k: m, alpha: scale,
+                                                                        a: d, lda: m, b: kp.baseAddress! + ko, ldb: C,
+                                                                        beta: 0, c: dqp.baseAddress! + qo, ldc: C)
+                                                        }
+                                                        if k.requiresGrad {       // dK = scale dS^T Q  [n, D]
+                                                            Scalar.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: scale,
+                                                                        a: d, lda: m, b: qp.baseAddress! + qo, ldb: C,
+                                                                        beta: 0, c: dkp.baseAddress! + ko, ldc: C)
+                                                        }
                                                     }
                                                 }
                                             }
@@ -98,11 +136,32 @@ extension Tape {
     }
 
     /// Row-wise stable softmax of a [rows, columns] block in place.
+    /// NOTE (speed, same bits): each row's max and sum are sequential left-to-right chains (the
+    /// sum's order fixes its rounding), and a single chain waits on the adder's latency for every
+    /// element. Eight rows at a time run eight independent chains side by side: each row still
+    /// adds in the same order, so the results equal the one-row-at-a-time loop bit for bit, at
+    /// several times the speed (it was most of the attention's time in a MiniLM pass).
     static func softmaxInPlace(_ x: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
         if Scalar.self == Float.self {
             // Float: the exponentials through the SIMD8 exp (VectorMath.swift).
             let f = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
-            for r in 0..<rows {
+            var r = 0
+            while r + 8 <= rows {
+                let g = f + r * columns
+                let maxima = rowMaxima8(g, columns: columns)
+                for k in 0..<8 {
+                    let row = g + k * columns, m = maxima[k]
+                    for j in 0..<columns { row[j] -= m }
+                    vectorExpInPlace(row, count: columns)
+                }
+                let sums = rowSums8(g, columns: columns)
+                for k in 0..<8 {
+                    let row = g + k * columns, inv = 1 / sums[k]
+                    for j in 0..<columns { row[j] *= inv }
+                }
+                r += 8
+            }
+            for r in r..<rows {
                 let row = f + r * columns
                 var m = -Float.infinity
                 for j in 0..<columns { m = Swift.max(m, row[j]) }
@@ -126,10 +185,54 @@ extension Tape {
         }
     }
 
-    /// dS = P * (dP - rowsum(dP * P)) in place over dP, for a [rows, columns] block.
+    /// max over each of 8 consecutive rows, each a sequential chain (see softmaxInPlace).
+    @inline(__always)
+    static func rowMaxima8(_ g: UnsafeMutablePointer<Float>, columns: Int) -> SIMD8<Float> {
+        let (r0, r1, r2, r3) = (g, g + columns, g + 2 * columns, g + 3 * columns)
+        let (r4, r5, r6, r7) = (g + 4 * columns, g + 5 * columns, g + 6 * columns, g + 7 * columns)
+        var (m0, m1, m2, m3) = (-Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity)
+        var (m4, m5, m6, m7) = (-Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity)
+        for j in 0..<columns {
+            m0 = Swift.max(m0, r0[j]); m1 = Swift.max(m1, r1[j]); m2 = Swift.max(m2, r2[j]); m3 = Swift.max(m3, r3[j])
+            m4 = Swift.max(m4, r4[j]); m5 = Swift.max(m5, r5[j]); m6 = Swift.max(m6, r6[j]); m7 = Swift.max(m7, r7[j])
+        }
+        return SIMD8(m0, m1, m2, m3, m4, m5, m6, m7)
+    }
+
+    /// The left-to-right sum of each of 8 consecutive rows (see softmaxInPlace).
+    @inline(__always)
+    static func rowSums8(_ g: UnsafeMutablePointer<Float>, columns: Int) -> SIMD8<Float> {
+        let (r0, r1, r2, r3) = (g, g + columns, g + 2 * columns, g + 3 * columns)
+        let (r4, r5, r6, r7) = (g + 4 * columns, g + 5 * columns, g + 6 * columns, g + 7 * columns)
+        var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+        var (s4, s5, s6, s7): (Float, Float, Float, Float) = (0, 0, 0, 0)
+        for j in 0..<columns {
+            s0 += r0[j]; s1 += r1[j]; s2 += r2[j]; s3 += r3[j]
+            s4 += r4[j]; s5 += r5[j]; s6 += r6[j]; s7 += r7[j]
+        }
+        return SIMD8(s0, s1, s2, s3, s4, s5, s6, s7)
+    }
+
+    /// dS = P * (dP - rowsum(dP * P)) in place over dP, for a [rows, columns] block. The row
+    /// dot products run four rows side by side, each in its own left-to-right order (same bits
+    /// as one row at a time; see softmaxInPlace).
     static func softmaxBackwardInPlace(_ d: UnsafeMutablePointer<Scalar>, probabilities p: UnsafePointer<Scalar>,
                                        rows: Int, columns: Int) {
-        for r in 0..<rows {
+        var r = 0
+        while r + 4 <= rows {
+            let (d0, d1, d2, d3) = (d + r * columns, d + (r + 1) * columns, d + (r + 2) * columns, d + (r + 3) * columns)
+            let (p0, p1, p2, p3) = (p + r * columns, p + (r + 1) * columns, p + (r + 2) * columns, p + (r + 3) * columns)
+            var (t0, t1, t2, t3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+            for j in 0..<columns {
+                t0 += d0[j] * p0[j]; t1 += d1[j] * p1[j]; t2 += d2[j] * p2[j]; t3 += d3[j] * p3[j]
+            }
+            for j in 0..<columns { d0[j] = p0[j] * (d0[j] - t0) }
+            for j in 0..<columns { d1[j] = p1[j] * (d1[j] - t1) }
+            for j in 0..<columns { d2[j] = p2[j] * (d2[j] - t2) }
+            for j in 0..<columns { d3[j] = p3[j] * (d3[j] - t3) }
+            r += 4
+        }
+        for r in r..<rows {
             let dr = d + r * columns, pr = p + r * columns
             var dot: Scalar = 0
             for j in 0..<columns { dot += dr[j] * pr[j] }

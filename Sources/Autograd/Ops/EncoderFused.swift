@@ -10,6 +10,10 @@ import TensorCore
 //                                   needs one exp per element instead of erf and exp.
 
 extension Tape {
+    /// The fewest rows of `width` elements worth a second worker (about 64k elements: below
+    /// that the dispatch costs more than the pass).
+    static func rowsPerWorker(_ width: Int) -> Int { Swift.max(1, 65_536 / Swift.max(1, width)) }
+
     /// x [..., K] W^T + b, W [N, K] (PyTorch's Linear layout), b [N] optional. The output rows
     /// start as copies of b and the GEMM accumulates into them (beta 1): no broadcast pass.
     /// Backward: dx = g W; dW = g^T x and db = column sums of g only when they require grad.
@@ -85,7 +89,9 @@ extension Tape {
                     beta.value.scalars.withUnsafeBufferPointer { bp in
                         xhat.scalars.withUnsafeMutableBufferPointer { hp in
                             out.scalars.withUnsafeMutableBufferPointer { op in
-                                for row in 0..<rows {
+                              inverse.withUnsafeMutableBufferPointer { inverse in
+                               RowParallel.forEach(rows: rows, minimumRows: Self.rowsPerWorker(C)) { chunk in
+                                for row in chunk {
                                     let o = row * C
                                     var mean: Scalar = 0
                                     for j in 0..<C { let s = xp[o + j] + rp[o + j]; hp[o + j] = s; mean += s }
@@ -100,6 +106,8 @@ extension Tape {
                                         op[o + j] = h * gp[j] + bp[j]
                                     }
                                 }
+                               }
+                              }
                             }
                         }
                     }
@@ -113,7 +121,8 @@ extension Tape {
                     gamma.value.scalars.withUnsafeBufferPointer { wp in
                         xhat.scalars.withUnsafeBufferPointer { hp in
                             dx.scalars.withUnsafeMutableBufferPointer { d in
-                                for row in 0..<rows {
+                               RowParallel.forEach(rows: rows, minimumRows: Self.rowsPerWorker(C)) { chunk in
+                                for row in chunk {
                                     let o = row * C
                                     var meanD: Scalar = 0, meanDH: Scalar = 0
                                     for j in 0..<C {
@@ -127,6 +136,7 @@ extension Tape {
                                     let inv = inverse[row]
                                     for j in 0..<C { d[o + j] = (d[o + j] - meanD - hp[o + j] * meanDH) * inv }
                                 }
+                               }
                             }
                         }
                     }
@@ -160,20 +170,23 @@ extension Tape {
                 out.scalars.withUnsafeMutableBufferPointer { op in
                     let p = UnsafeMutableRawPointer(pp.baseAddress!).assumingMemoryBound(to: Float.self)
                     let o = UnsafeMutableRawPointer(op.baseAddress!).assumingMemoryBound(to: Float.self)
-                    var i = 0
                     let count = pp.count
-                    while i + 8 <= count {
-                        let v = UnsafeRawPointer(o + i).loadUnaligned(as: SIMD8<Float>.self)
-                        let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
-                        UnsafeMutableRawPointer(p + i).storeBytes(of: c, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(o + i).storeBytes(of: v * c, as: SIMD8<Float>.self)
-                        i += 8
-                    }
-                    if i < count {                                       // the tail in a padded vector
-                        var v = SIMD8<Float>(repeating: 0)
-                        for j in 0..<(count - i) { v[j] = o[i + j] }
-                        let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
-                        for j in 0..<(count - i) { p[i + j] = c[j]; o[i + j] = v[j] * c[j] }
+                    // Blocks of 8 lanes split among the workers (lanes are independent: same bits).
+                    RowParallel.forEach(rows: (count + 7) / 8, minimumRows: 8_192) { blocks in
+                        for block in blocks {
+                            let i = block * 8
+                            if i + 8 <= count {
+                                let v = UnsafeRawPointer(o + i).loadUnaligned(as: SIMD8<Float>.self)
+                                let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
+                                UnsafeMutableRawPointer(p + i).storeBytes(of: c, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(o + i).storeBytes(of: v * c, as: SIMD8<Float>.self)
+                            } else {                                     // the tail in a padded vector
+                                var v = SIMD8<Float>(repeating: 0)
+                                for j in 0..<(count - i) { v[j] = o[i + j] }
+                                let c = (1 + vectorErf(v * 0.70710678118654752)) * 0.5
+                                for j in 0..<(count - i) { p[i + j] = c[j]; o[i + j] = v[j] * c[j] }
+                            }
+                        }
                     }
                 }
             }
@@ -199,20 +212,23 @@ extension Tape {
                             let df = UnsafeMutableRawPointer(d.baseAddress!).assumingMemoryBound(to: Float.self)
                             let xf = UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self)
                             let pf = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
-                            var i = 0
-                            while i + 8 <= d.count {
-                                let v = UnsafeRawPointer(xf + i).loadUnaligned(as: SIMD8<Float>.self)
-                                let c = UnsafeRawPointer(pf + i).loadUnaligned(as: SIMD8<Float>.self)
-                                let gv = UnsafeRawPointer(df + i).loadUnaligned(as: SIMD8<Float>.self)
-                                let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
-                                UnsafeMutableRawPointer(df + i).storeBytes(of: r, as: SIMD8<Float>.self)
-                                i += 8
-                            }
-                            if i < d.count {                             // the tail in padded vectors
-                                var v = SIMD8<Float>(repeating: 0), c = v, gv = v
-                                for j in 0..<(d.count - i) { v[j] = xf[i + j]; c[j] = pf[i + j]; gv[j] = df[i + j] }
-                                let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
-                                for j in 0..<(d.count - i) { df[i + j] = r[j] }
+                            let count = d.count
+                            RowParallel.forEach(rows: (count + 7) / 8, minimumRows: 8_192) { blocks in
+                                for block in blocks {
+                                    let i = block * 8
+                                    if i + 8 <= count {
+                                        let v = UnsafeRawPointer(xf + i).loadUnaligned(as: SIMD8<Float>.self)
+                                        let c = UnsafeRawPointer(pf + i).loadUnaligned(as: SIMD8<Float>.self)
+                                        let gv = UnsafeRawPointer(df + i).loadUnaligned(as: SIMD8<Float>.self)
+                                        let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
+                                        UnsafeMutableRawPointer(df + i).storeBytes(of: r, as: SIMD8<Float>.self)
+                                    } else {                             // the tail in padded vectors
+                                        var v = SIMD8<Float>(repeating: 0), c = v, gv = v
+                                        for j in 0..<(count - i) { v[j] = xf[i + j]; c[j] = pf[i + j]; gv[j] = df[i + j] }
+                                        let r = gv * (c + v * 0.39894228040143268 * vectorExp(-0.5 * v * v))
+                                        for j in 0..<(count - i) { df[i + j] = r[j] }
+                                    }
+                                }
                             }
                             return
                         }

@@ -1,0 +1,112 @@
+@testable import Autograd
+import Foundation
+import SeededRandom
+import TensorCore
+import Testing
+import TestSupport
+
+/// The row kernels split among workers (TensorCore/RowParallel.swift) and the eight-rows-at-a-time
+/// softmax reductions (Autograd/Ops/Attention.swift) claim the same bits as one row at a time on
+/// one thread: committed paper runs must reproduce after the speed-up. These checks are exact
+/// (==), in Float, at sizes large enough for the split to happen.
+@Suite("Row-parallel kernels: same bits for any worker count", .serialized)
+struct RowParallelKernelTests {
+    static func floats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var r = SeedBook(seed: seed).stream(.initialization)
+        return (0..<count).map { _ in Float(r.normal()) * scale }
+    }
+
+    /// Runs `body` with the row kernels on `workers` workers.
+    static func with<T>(workers: Int, _ body: () -> T) -> T {
+        RowParallel.workerCountOverride = workers
+        defer { RowParallel.workerCountOverride = nil }
+        return body()
+    }
+
+    @Test func forEachCoversEveryRowOnceInContiguousChunks() {
+        for workers in [1, 2, 3, 7] {
+            let counts = Self.with(workers: workers) { () -> [Int] in
+                var hits = [Int](repeating: 0, count: 1_000)
+                hits.withUnsafeMutableBufferPointer { h in
+                    RowParallel.forEach(rows: 1_000, minimumRows: 10) { rows in for r in rows { h[r] += 1 } }
+                }
+                return hits
+            }
+            #expect(counts.allSatisfy { $0 == 1 }, "\(workers) workers")
+        }
+    }
+
+    @Test func softmaxEightRowsAtATimeEqualsOneRowAtATime() {
+        let (rows, columns) = (21, 37)          // two groups of eight and a remainder of five
+        var x = Self.floats(rows * columns, seed: 31, scale: 3)
+        var expected = x
+        for r in 0..<rows {                     // the one-row loop the grouped form replaced
+            expected.withUnsafeMutableBufferPointer { e in
+                let row = e.baseAddress! + r * columns
+                var m = -Float.infinity
+                for j in 0..<columns { m = Swift.max(m, row[j]) }
+                for j in 0..<columns { row[j] -= m }
+                vectorExpInPlace(row, count: columns)
+                var s: Float = 0
+                for j in 0..<columns { s += row[j] }
+                let inv = 1 / s
+                for j in 0..<columns { row[j] *= inv }
+            }
+        }
+        x.withUnsafeMutableBufferPointer { Tape<Float>.softmaxInPlace($0.baseAddress!, rows: rows, columns: columns) }
+        #expect(x == expected)
+
+        let p = expected
+        var d = Self.floats(rows * columns, seed: 32), dExpected = d
+        for r in 0..<rows {
+            var dot: Float = 0
+            for j in 0..<columns { dot += dExpected[r * columns + j] * p[r * columns + j] }
+            for j in 0..<columns { dExpected[r * columns + j] = p[r * columns + j] * (dExpected[r * columns + j] - dot) }
+        }
+        d.withUnsafeMutableBufferPointer { dp in
+            p.withUnsafeBufferPointer { Tape<Float>.softmaxBackwardInPlace(dp.baseAddress!, probabilities: $0.baseAddress!, rows: rows, columns: columns) }
+        }
+        #expect(d == dExpected)
+    }
+
+    /// Output and input gradients of `op` on fresh copies of `inputs`, with `workers` workers.
+    static func run(workers: Int, _ inputs: [[Float]], shapes: [[Int]],
+                    _ op: (Tape<Float>, [Variable<Float>]) -> Variable<Float>) -> [[Float]] {
+        with(workers: workers) {
+            let vs = zip(inputs, shapes).map { Variable(Tensor(shape: $1, scalars: $0), requiresGrad: true) }
+            let tape = Tape<Float>()
+            let out = op(tape, vs)
+            let w = Tensor<Float>(shape: out.shape, scalars: (0..<out.value.count).map { Float(sin(Double($0) * 0.7)) })
+            tape.backward(tape.sum(tape.mul(out, tape.constant(w))))
+            return [out.value.scalars] + vs.map { $0.grad?.scalars ?? [] }
+        }
+    }
+
+    @Test func attentionLayerNormAndGeluGiveTheSameBitsOnOneOrThreeWorkers() {
+        // Attention: 8 x 4 blocks of 128 x n keys (n up to 128): several blocks per worker.
+        let (B, T, H, D) = (8, 128, 4, 8), C = H * D
+        let lengths = [128, 100, 77, 128, 3, 128, 64, 1]
+        let qkv = (0..<3).map { Self.floats(B * T * C, seed: 40 + UInt64($0)) }
+        let attention = { (tape: Tape<Float>, v: [Variable<Float>]) in
+            tape.attention(query: v[0], key: v[1], value: v[2], heads: H, lengths: lengths, scale: 0.35)
+        }
+        let a1 = Self.run(workers: 1, qkv, shapes: Array(repeating: [B, T, C], count: 3), attention)
+        let a3 = Self.run(workers: 3, qkv, shapes: Array(repeating: [B, T, C], count: 3), attention)
+        #expect(a1 == a3, "attention output and q, k, v gradients")
+
+        // Residual LayerNorm: 4,096 rows of 64 (1,024 rows a worker at least).
+        let (rows, width) = (4_096, 64)
+        let ln = [Self.floats(rows * width, seed: 50), Self.floats(rows * width, seed: 51),
+                  Self.floats(width, seed: 52), Self.floats(width, seed: 53)]
+        let norm = { (tape: Tape<Float>, v: [Variable<Float>]) in tape.addLayerNorm(v[0], v[1], gamma: v[2], beta: v[3], eps: 1e-12) }
+        let lnShapes = [[rows, width], [rows, width], [width], [width]]
+        #expect(Self.run(workers: 1, ln, shapes: lnShapes, norm) == Self.run(workers: 3, ln, shapes: lnShapes, norm),
+                "addLayerNorm output and gradients")
+
+        // GELU: 262,147 elements (a tail that is not a multiple of 8).
+        let g = [Self.floats(262_147, seed: 54, scale: 2)]
+        let gelu = { (tape: Tape<Float>, v: [Variable<Float>]) in tape.geluErf(v[0]) }
+        #expect(Self.run(workers: 1, g, shapes: [[262_147]], gelu) == Self.run(workers: 3, g, shapes: [[262_147]], gelu),
+                "geluErf output and gradient")
+    }
+}
