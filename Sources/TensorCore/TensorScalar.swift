@@ -57,4 +57,30 @@ public enum BLASThreads {
     }
 
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Lets OpenBLAS's idle workers sleep after about 2^`log2Cycles` cycles of waiting (about
+    /// 0.4 ms at 20) instead of its default 2^28 (about 0.1 s). Between two GEMMs the worker
+    /// spins on a core; with the default it spun through every element-wise pass, so the row
+    /// kernels' second worker (RowParallel) found no free core: measured on the MiniLM forward
+    /// pass (2 threads), 395 ms with the default, 306 ms at 20, 310 ms at 4 (too eager: each GEMM
+    /// then wakes a sleeping thread). Changes no value, only waiting. A user's own
+    /// OPENBLAS_THREAD_TIMEOUT wins. Call once at program start, before BLAS is used from other
+    /// threads: the workers started at load stop here and restart with the new timeout on the
+    /// next multi-threaded call (OpenBLAS's own path after fork).
+    public static func sleepWhenIdle(log2Cycles: Int = 20) {
+        #if os(Linux)
+        setenv("OPENBLAS_THREAD_TIMEOUT", String(log2Cycles), 0)
+        openblasReadEnvironment()
+        _ = openblasThreadShutdown()
+        #endif
+    }
 }
+
+#if os(Linux)
+// Exported by libopenblas (driver/others/openblas_env.c, driver/others/blas_server.c) but not
+// declared in cblas.h.
+@_silgen_name("openblas_read_env")
+private func openblasReadEnvironment()
+@_silgen_name("blas_thread_shutdown_")
+private func openblasThreadShutdown() -> Int32
+#endif

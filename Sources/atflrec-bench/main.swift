@@ -18,6 +18,8 @@ let allBenchmarks: [Benchmark] = [
 
 // The same allocator policy as the atflrec program, so the benchmarks time what training runs.
 AllocatorPolicy.keepLargeBlocksInHeap()
+// OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).
+BLASThreads.sleepWhenIdle()
 
 let wanted = Set(CommandLine.arguments.dropFirst())
 for benchmark in allBenchmarks where wanted.isEmpty || wanted.contains(benchmark.name) {

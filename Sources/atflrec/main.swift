@@ -20,4 +20,6 @@ struct ATFLRec: ParsableCommand {
 
 // Training reuses large tensor buffers instead of taking fresh pages each batch.
 AllocatorPolicy.keepLargeBlocksInHeap()
+// OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).
+BLASThreads.sleepWhenIdle()
 ATFLRec.main()
