@@ -145,7 +145,12 @@ public final class BertEncoder {
     /// Hidden states of every layer (index 0 = embeddings output) for token ids padded to the
     /// longest sequence; padded positions are masked out of attention.
     /// Every sequence must have at most `maxSequenceLength` ids (the tokenizers truncate to it).
-    public func forward(_ ids: [[Int]], adapter: String? = nil, random: inout RandomStream, on tape: Tape<Float>) -> [Variable<Float>] {
+    /// `firstPositions`: when set, the last layer computes only the first that many positions of
+    /// each sequence (all keys still attend), so the last state is [B, firstPositions, C] and
+    /// equals those rows of the full pass (a first-token classifier needs no more; the other
+    /// rows of the last layer are a seventh of a MiniLM pass that PyTorch computes and drops).
+    public func forward(_ ids: [[Int]], adapter: String? = nil, firstPositions: Int? = nil, random: inout RandomStream,
+                        on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
         let lengths = ids.map(\.count)
         let T = lengths.max() ?? 0
@@ -165,7 +170,8 @@ public final class BertEncoder {
                 return real + [Int](repeating: pad, count: T - sample.count)
             }
         }
-        return forward(inputEmbeddings: embedded, lengths: lengths, positions: positions, adapter: adapter, random: &random, on: tape)
+        return forward(inputEmbeddings: embedded, lengths: lengths, positions: positions, adapter: adapter,
+                       firstPositions: firstPositions, random: &random, on: tape)
     }
 
     /// tanh(Wp h[:, 0] + bp) from the last hidden state [B, T, C] -> [B, C]; nil without a pooler.
@@ -180,17 +186,22 @@ public final class BertEncoder {
     /// RoBERTa positions are padding_idx + 1 + t on valid positions and padding_idx on padding
     /// (what the ids path gives; transformers' inputs_embeds path numbers padding on instead,
     /// which only changes the masked padded rows).
-    public func forward(inputEmbeddings: Variable<Float>, lengths: [Int], adapter: String?, random: inout RandomStream,
-                        on tape: Tape<Float>) -> [Variable<Float>] {
-        forward(inputEmbeddings: inputEmbeddings, lengths: lengths, positions: nil, adapter: adapter, random: &random, on: tape)
+    public func forward(inputEmbeddings: Variable<Float>, lengths: [Int], adapter: String?, firstPositions: Int? = nil,
+                        random: inout RandomStream, on tape: Tape<Float>) -> [Variable<Float>] {
+        forward(inputEmbeddings: inputEmbeddings, lengths: lengths, positions: nil, adapter: adapter, firstPositions: firstPositions,
+                random: &random, on: tape)
     }
 
     /// `positions` [B*T]: explicit position ids, or nil for the defaults above.
-    func forward(inputEmbeddings: Variable<Float>, lengths: [Int], positions: [Int]?, adapter: String?, random: inout RandomStream,
-                 on tape: Tape<Float>) -> [Variable<Float>] {
+    func forward(inputEmbeddings: Variable<Float>, lengths: [Int], positions: [Int]?, adapter: String?, firstPositions: Int?,
+                 random: inout RandomStream, on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
         let B = inputEmbeddings.shape[0], T = inputEmbeddings.shape[1], C = c.hiddenSize, H = c.numAttentionHeads, D = C / H
         precondition(T <= maxSequenceLength, "sequence of \(T) tokens exceeds the model's \(maxSequenceLength)")
+        if let firstPositions {
+            precondition(firstPositions >= 1 && firstPositions <= T && fusedAttention,
+                         "firstPositions \(firstPositions) needs 1...\(T) and the fused attention")
+        }
         var h: Variable<Float>
         if positionOffset == 0 && positions == nil {
             h = tape.add(inputEmbeddings, tape.embedding(position, ids: Array(0..<T)))     // [T, C] broadcast over B
@@ -217,10 +228,16 @@ public final class BertEncoder {
         func heads(_ x: Variable<Float>) -> Variable<Float> {   // [B, T, C] -> [B*H, T, D]
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
-        for block in blocks {
-            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, T, C]
-            let k = block.key(h, active: adapter, random: &random, on: tape)
-            let v = block.value(h, active: adapter, random: &random, on: tape)
+        for (index, block) in blocks.enumerated() {
+            // Keys and values from every position; queries (and all that follows) from the first
+            // `firstPositions` only in the last layer when asked.
+            let all = h
+            if let firstPositions, index == blocks.count - 1, firstPositions < T {
+                h = tape.slice(h, axis: 1, 0..<firstPositions)                                  // [B, Tq, C]
+            }
+            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, Tq, C]
+            let k = block.key(all, active: adapter, random: &random, on: tape)                  // [B, T, C]
+            let v = block.value(all, active: adapter, random: &random, on: tape)
             let merged: Variable<Float>                                                          // [B, T, C]
             if fusedAttention {
                 merged = tape.attention(query: q, key: k, value: v, heads: H, lengths: lengths, scale: scale)

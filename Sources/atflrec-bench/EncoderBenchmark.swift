@@ -1,8 +1,10 @@
 // MiniLM-L6 train step and forward pass, the setting of issue 4 (REFERENCE.md section 8): LoRA
 // r=4 (alpha 8, dropout 0) on query and value, batch 8, sequence 256 (no padding), classifier on
-// the first token, mean BCE, Adam. The PyTorch + PEFT side (Tests/Fixtures/text/bench_encoder.py,
-// run by `make bench` after this binary) uses the same setting and thread count and prints the
-// ratio from .cache/bench/encoder_swift.json. Thread count: $OPENBLAS_NUM_THREADS (default 2).
+// the first token, mean BCE, Adam; medians of 10 after one warm-up. The compared figure computes the last layer for the first
+// token only (BertEncoder firstPositions: 1); the whole-last-layer figure is printed beside it.
+// The PyTorch + PEFT side (Tests/Fixtures/text/bench_encoder.py, run by `make bench` after this
+// binary) uses the same setting and thread count and prints the ratio from
+// .cache/bench/encoder_swift.json. Thread count: $OPENBLAS_NUM_THREADS (default 2).
 import Autograd
 import Foundation
 import NeuralLayers
@@ -29,8 +31,10 @@ let encoderBenchmark = Benchmark(name: "encoder") {
     var adam = Adam(configuration: AdamConfiguration(learningRate: 1e-3), variables: trainable)
     var dropout = SeedBook(seed: 0).stream(.dropout)
 
+    // firstPositions 1: the last layer computes only the first token, all the classifier reads.
+    var firstTokenOnly = false
     func loss(_ tape: Tape<Float>) -> Variable<Float> {
-        let hidden = encoder.forward(batch, adapter: "default", random: &dropout, on: tape).last!
+        let hidden = encoder.forward(batch, adapter: "default", firstPositions: firstTokenOnly ? 1 : nil, random: &dropout, on: tape).last!
         let first = tape.reshape(tape.slice(hidden, axis: 1, 0..<1), [B, C])
         return tape.bceWithLogits(tape.reshape(classifier(first, on: tape), [-1]), targets: labels)
     }
@@ -40,9 +44,10 @@ let encoderBenchmark = Benchmark(name: "encoder") {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-    func measure(fused: Bool) -> (train: [Double], forward: [Double]) {
+    func measure(fused: Bool, firstToken: Bool = false) -> (train: [Double], forward: [Double]) {
         encoder.fusedAttention = fused
-        let train = (0..<6).map { _ in
+        firstTokenOnly = firstToken
+        let train = (0..<11).map { _ in
             milliseconds {
                 let tape = Tape<Float>()
                 tape.backward(loss(tape))
@@ -50,12 +55,25 @@ let encoderBenchmark = Benchmark(name: "encoder") {
                 for (_, p) in trainable { p.zeroGrad() }
             }
         }.dropFirst()                                       // the first step warms caches up
-        let forward = (0..<6).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
+        let forward = (0..<11).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
         return (Array(train), Array(forward))
     }
-    // The unfused attention (primitive ops) first, as the profile's reference point.
-    let unfused = measure(fused: false), fused = measure(fused: true)
-    for (name, m) in [("unfused attention", unfused), ("fused attention", fused)] {
+    // The unfused attention (primitive ops) first, as the profile's reference point; then the
+    // fused attention with the whole last layer (what PyTorch computes), then with the last
+    // layer on the first token only (the figure compared with PyTorch).
+    if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != nil {
+        // For `perf record`: 20 first-token train steps (not with =forward) and forward passes.
+        encoder.fusedAttention = true
+        firstTokenOnly = true
+        if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != "forward" {
+            for _ in 0..<20 { let tape = Tape<Float>(); tape.backward(loss(tape)) }
+        }
+        for _ in 0..<20 { _ = loss(Tape<Float>(recording: false, training: false)) }
+        return
+    }
+    let unfused = measure(fused: false), full = measure(fused: true), fused = measure(fused: true, firstToken: true)
+    for (name, m) in [("unfused attention", unfused), ("fused attention, whole last layer", full),
+                      ("fused attention, last layer on the first token", fused)] {
         print(String(format: "encoder swift  MiniLM-L6 LoRA r=4 q/v, batch %d x %d, %d thread(s), %@: train step %.0f ms (min %.0f), forward %.0f ms (min %.0f)",
                      B, T, threads, name, median(m.train), m.train.min()!, median(m.forward), m.forward.min()!))
     }

@@ -62,7 +62,10 @@ struct TinyEncoderTests {
         }
     }
 
-    @Test(arguments: TinyModel.allCases) func loraLogitsLossGradientsAndThreeAdamStepsMatchPEFT(model: TinyModel) throws {
+    /// `firstTokenOnly`: the last layer computed for the first token only (BertEncoder
+    /// firstPositions: 1), all the classifier reads; it must meet the same PEFT references.
+    @Test(arguments: TinyModel.allCases, [false, true])
+    func loraLogitsLossGradientsAndThreeAdamStepsMatchPEFT(model: TinyModel, firstTokenOnly: Bool) throws {
         let f = try HDF5Reader(path: model.golden)
         let batch = try goldenBatch(f)
         let labels = try f.read(Float.self, "labels").values
@@ -83,7 +86,8 @@ struct TinyEncoderTests {
 
         func step(_ tape: Tape<Float>) -> (Variable<Float>, Variable<Float>) {
             var dropout = SeedBook(seed: 0).stream(.dropout)
-            let hidden = encoder.forward(batch, adapter: "default", random: &dropout, on: tape).last!
+            let hidden = encoder.forward(batch, adapter: "default", firstPositions: firstTokenOnly ? 1 : nil, random: &dropout, on: tape).last!
+            #expect(hidden.shape[1] == (firstTokenOnly ? 1 : batch.map(\.count).max()!))
             let first = tape.reshape(tape.slice(hidden, axis: 1, 0..<1), [batch.count, C])
             let logits = tape.reshape(classifier(first, on: tape), [-1])
             return (logits, tape.bceWithLogits(logits, targets: Tensor(shape: [labels.count], scalars: labels)))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch + PEFT side of `atflrec-bench encoder` (issue 4, item 8): MiniLM-L6, LoRA r=4 alpha 8 on
-query/value, batch 8 x 256 tokens, classifier on the first token, mean BCE, Adam; median of 5
-timed train steps and 5 forward passes after one warm-up each, same thread count as the Swift run.
+query/value, batch 8 x 256 tokens, classifier on the first token, mean BCE, Adam; median of 10
+timed train steps and 10 forward passes after one warm-up each (this machine kind's timings
+vary by 10-20% from run to run), same thread count as the Swift run.
 
 Usage: bench_encoder.py MODEL_DIR SWIFT_JSON   (SWIFT_JSON: .cache/bench/encoder_swift.json)
 Pins: torch 2.13.0+cpu, transformers 5.23.0, peft 0.21.2 (requirements/fixtures.txt).
@@ -49,9 +50,9 @@ def main(model_dir, swift_json):
         with torch.no_grad():
             loss()
 
-    train = [timed(step) for _ in range(6)][1:]
+    train = [timed(step) for _ in range(11)][1:]
     model.eval()
-    fwd = [timed(forward) for _ in range(6)][1:]
+    fwd = [timed(forward) for _ in range(11)][1:]
     t, f = statistics.median(train), statistics.median(fwd)
     print(f"encoder torch  MiniLM-L6 LoRA r=4 q/v, batch 8 x 256, {swift['threads']} thread(s): train step {t:.0f} ms, forward {f:.0f} ms")
     print(f"encoder ratio  swift/torch: train step {swift['train_ms'] / t:.2f} (goal <= 0.67), forward {swift['forward_ms'] / f:.2f} (goal <= 0.85)")
