@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Baselines
 @testable import Experiments
 
 @Suite("Run store")
@@ -54,5 +55,37 @@ struct RunStoreTests {
         try Data("sample_id,user,label,score\n1,2,3,0.5\n".utf8).write(to: dir.appendingPathComponent("predictions.csv"))
         #expect(throws: ConfigurationError.self) { try store.load(c) }
         do { _ = try store.load(c) } catch { #expect("\(error)".contains("predictions.csv:2: malformed")) }
+    }
+
+    /// Baseline settings live outside the configuration; a run trained with other settings than
+    /// the file now holds must not be taken as finished.
+    @Test func aBaselineRunWithOtherSettingsIsAnErrorNamingTheFile() throws {
+        let root = try Fixtures.temporaryDirectory()
+        var c = ExperimentConfiguration()
+        c.model = .gru4rec
+        var (r, p) = sample(c)
+        var settings = BaselineSettings(model: .gru4rec)
+        r.trainerSettingsSHA256 = settings.identity
+        try RunStore(root: root).save(c, result: r, predictions: p)
+        let text = try String(contentsOf: root.appendingPathComponent(c.runName).appendingPathComponent("result.json"), encoding: .utf8)
+        #expect(text.contains("\"trainerSettingsSHA256\" : \"\(settings.identity)\""))
+        let same = settings.identity
+        #expect(try RunStore(root: root) { _ in same }.load(c)?.0 == r)
+        settings.notes = ["a note changes nothing the run depends on"]
+        #expect(settings.identity == same)
+        settings.training.learningRate *= 2
+        let changed = settings.identity
+        #expect(changed != same)
+        do {
+            _ = try RunStore(root: root) { _ in changed }.load(c)
+            Issue.record("a run with other settings loaded")
+        } catch {
+            #expect("\(error)".contains("\(c.runName)/result.json: trained with gru4rec settings sha256 \(same)"), "\(error)")
+            #expect("\(error)".contains("now gives \(changed)"), "\(error)")
+        }
+        // A run stored before the hash was recorded is not silently taken either.
+        r.trainerSettingsSHA256 = nil
+        try RunStore(root: root).save(c, result: r, predictions: p)
+        #expect(throws: ConfigurationError.self) { try RunStore(root: root) { _ in same }.load(c) }
     }
 }

@@ -41,7 +41,14 @@ public struct PaperSession {
         self.locations = locations
     }
 
-    var store: RunStore { RunStore(root: locations.runs) }
+    var store: RunStore {
+        let root = locations.root
+        return RunStore(root: locations.runs) { c in
+            guard c.model != .atflrec else { return nil }
+            // An unreadable settings file gives no expectation here; the trainer reports it.
+            return (try? BaselineSettings.load(root.appendingPathComponent("paper/configs/baselines/\(c.model.rawValue).json")))?.identity
+        }
+    }
 
     /// The plan as lines: one per run with its state, then the totals.
     public func describePlan() throws -> [String] {

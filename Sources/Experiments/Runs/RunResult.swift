@@ -24,6 +24,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// validation AUC, for the training-curve figures.
     public var trainLossCurve: [Double] = []
     public var validationAUCCurve: [Double] = []
+    /// Baselines: SHA-256 of the settings the run was trained with (BaselineSettings.identity,
+    /// from paper/configs/baselines/<model>.json). They are not part of the configuration hash,
+    /// so the store compares this instead (RunStore.expectedSettingsSHA256). Absent for ATFLRec,
+    /// whose every setting is in the configuration.
+    public var trainerSettingsSHA256: String?
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,

@@ -3,11 +3,16 @@ import Foundation
 /// The committed results of finished runs, `paper/runs/<run>/{config.json,result.json,predictions.csv}`.
 /// A run whose three files exist and whose stored configuration hashes to its directory name is
 /// finished and is never re-run; anything else is treated as missing.
+/// Baseline runs also depend on settings outside the configuration (paper/configs/baselines);
+/// `expectedSettingsSHA256` gives, per configuration, the hash those settings have now, and a
+/// stored run made with other settings is an error rather than a silent stale result.
 public struct RunStore: Sendable {
     public let root: URL
+    public let expectedSettingsSHA256: @Sendable (ExperimentConfiguration) -> String?
 
-    public init(root: URL) {
+    public init(root: URL, expectedSettingsSHA256: @escaping @Sendable (ExperimentConfiguration) -> String? = { _ in nil }) {
         self.root = root
+        self.expectedSettingsSHA256 = expectedSettingsSHA256
     }
 
     func directory(_ run: String) -> URL { root.appendingPathComponent(run, isDirectory: true) }
@@ -30,6 +35,11 @@ public struct RunStore: Sendable {
         }
         guard result.formatVersion == RunResult.formatVersion else {
             throw ConfigurationError("\(files[1].path): result format \(result.formatVersion), expected \(RunResult.formatVersion)")
+        }
+        if let expected = expectedSettingsSHA256(configuration), result.trainerSettingsSHA256 != expected {
+            throw ConfigurationError("\(files[1].path): trained with \(configuration.model.rawValue) settings sha256 "
+                + "\(result.trainerSettingsSHA256 ?? "(not recorded)"), the settings file now gives \(expected); "
+                + "delete \(dir.path) to re-run it with the new settings")
         }
         let predictions = try Predictions.parse(csv: String(decoding: Data(contentsOf: files[2]), as: UTF8.self), source: files[2].path)
         return (result, predictions)

@@ -41,6 +41,7 @@ public struct BaselineModelTrainer: ModelTrainer {
             trainSampleIDs: data.train.map(\.id))
         result.trainLossCurve = out.report.trainingLoss.map(Double.init)
         result.validationAUCCurve = out.report.validationAUC
+        result.trainerSettingsSHA256 = settings.identity
         // The model of the best validation epoch, in checkpoint schema v1 (no frozen backbone;
         // no optimizer state: a baseline run takes seconds and is re-run rather than resumed).
         let p = out.model.parameters
