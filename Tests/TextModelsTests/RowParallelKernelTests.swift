@@ -109,4 +109,34 @@ struct RowParallelKernelTests {
         #expect(Self.run(workers: 1, g, shapes: [[262_147]], gelu) == Self.run(workers: 3, g, shapes: [[262_147]], gelu),
                 "geluErf output and gradient")
     }
+
+    @Test func batchNormAndSiLUGiveTheSameBitsOnOneOrThreeWorkers() {
+        // 8,192 frames of 32 channels: channel sums split in four, rows in four.
+        let (n, c) = (8_192, 32)
+        let inputs = [Self.floats(n * c, seed: 60, scale: 2), Self.floats(c, seed: 61), Self.floats(c, seed: 62)]
+        let shapes = [[n, c], [c], [c]]
+        for training in [true, false] {
+            var runningMeans: [[Float]] = []
+            let results = [1, 3].map { workers -> [[Float]] in
+                let statistics = BatchNormStatistics<Float>(channels: c)
+                statistics.runningMean = Tensor(shape: [c], scalars: Self.floats(c, seed: 63))
+                let out = Self.with(workers: workers) { () -> [[Float]] in
+                    let vs = zip(inputs, shapes).map { Variable(Tensor(shape: $1, scalars: $0), requiresGrad: true) }
+                    let tape = Tape<Float>(training: training)
+                    let y = tape.batchNorm(vs[0], gamma: vs[1], beta: vs[2], statistics: statistics)
+                    let w = Tensor<Float>(shape: y.shape, scalars: (0..<y.value.count).map { Float(sin(Double($0) * 0.7)) })
+                    tape.backward(tape.sum(tape.mul(y, tape.constant(w))))
+                    return [y.value.scalars] + vs.map { $0.grad!.scalars }
+                }
+                runningMeans.append(statistics.runningMean.scalars + statistics.runningVar.scalars)
+                return out
+            }
+            #expect(results[0] == results[1], "batchNorm (training \(training)) output and gradients")
+            #expect(runningMeans[0] == runningMeans[1], "running statistics (training \(training))")
+        }
+        let x = [Self.floats(131_075, seed: 64, scale: 4)]
+        let silu = { (tape: Tape<Float>, v: [Variable<Float>]) in tape.silu(v[0]) }
+        #expect(Self.run(workers: 1, x, shapes: [[131_075]], silu) == Self.run(workers: 3, x, shapes: [[131_075]], silu),
+                "silu output and gradient")
+    }
 }

@@ -18,13 +18,44 @@ extension Tape {
         }
     }
 
-    /// SiLU (swish): x * sigmoid(x).
+    /// SiLU (swish): x * sigmoid(x). Element-wise on the pinned BLAS threads (RowParallel: the
+    /// audio branch applies it to every frame of a batch, ~38 million elements); each element is
+    /// the same expression whichever worker computes it.
     public func silu(_ x: Variable<Scalar>) -> Variable<Scalar> {
-        let s = x.value.map { v in 1 / (1 + Scalar.exp(-v)) }
-        let out = x.value.zip(s, *)
+        let count = x.value.count
+        var s = Tensor<Scalar>(zeros: x.shape), out = Tensor<Scalar>(zeros: x.shape)
+        x.value.scalars.withUnsafeBufferPointer { xp in
+            s.scalars.withUnsafeMutableBufferPointer { sp in
+                out.scalars.withUnsafeMutableBufferPointer { op in
+                    RowParallel.forEach(rows: count, minimumRows: 32_768) { range in
+                        for i in range {
+                            let v = xp[i]
+                            let sv = 1 / (1 + Scalar.exp(-v))
+                            sp[i] = sv
+                            op[i] = v * sv
+                        }
+                    }
+                }
+            }
+        }
         return record(out, inputs: [x]) { g in
-            let d = x.value.zip(s) { v, sv in sv * (1 + v * (1 - sv)) }
-            x.accumulate(g.zip(d, *))
+            var dx = Tensor<Scalar>(zeros: x.shape)
+            g.scalars.withUnsafeBufferPointer { gp in
+                x.value.scalars.withUnsafeBufferPointer { xp in
+                    s.scalars.withUnsafeBufferPointer { sp in
+                        dx.scalars.withUnsafeMutableBufferPointer { dp in
+                            RowParallel.forEach(rows: count, minimumRows: 32_768) { range in
+                                for i in range {
+                                    let v = xp[i], sv = sp[i]
+                                    let d = sv * (1 + v * (1 - sv))
+                                    dp[i] = gp[i] * d
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            x.accumulate(dx)
         }
     }
 
