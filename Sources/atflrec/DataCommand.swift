@@ -17,7 +17,7 @@ struct DataCommand: ParsableCommand {
         @Argument(help: "ml100k (needs `make ml100k`), synthlens, or microlens (your files in .cache/data/microlens).")
         var dataset: String
 
-        @Option(help: "Preset of datasets that have several (synthlens: tiny, tiny-appeal, paper).")
+        @Option(help: "Preset of datasets that have several (synthlens: tiny, tiny-appeal, paper, paper-appeal).")
         var preset = "paper"
 
         @Option(help: "Previous interactions forming the history.")

@@ -1,4 +1,7 @@
+import Foundation
+import RecData
 import Testing
+import TestSupport
 @testable import Experiments
 
 @Suite("Paper plan")
@@ -21,5 +24,24 @@ struct PaperPlanTests {
     @Test func paperValuesAreOnlyTheTwoThatSurvive() {
         let known = PaperTables.all().flatMap { t in t.paperValues.map { "\(t.id):\($0.key)=\($0.value)" } }.sorted()
         #expect(known == ["II:ATFLRec|K=100=0.6042", "II:ATFLRec|K=500=0.6708"])
+    }
+
+    /// The full profile gives synthlens its own preset without touching ml100k's run hashes.
+    @Test func datasetOverridesChangeOnlyTheirDatasetsRuns() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let file = dir.appendingPathComponent("profile.json")
+        try Data(#"{"name": "t", "seeds": [0], "shots": [100, 500], "datasets": ["ml100k", "synthlens"], "overrides": ["data.preset=paper"], "datasetOverrides": {"synthlens": ["data.preset=paper-appeal"]}}"#.utf8).write(to: file)
+        let profile = try PaperProfile.load(file)
+        let plain = PaperPlan(tables: PaperTables.all(), datasets: ["ml100k", "synthlens"], seeds: [0], base: try profile.base())
+        let plan = PaperPlan(tables: PaperTables.all(), datasets: ["ml100k", "synthlens"], seeds: [0], base: try profile.base(),
+                             datasetBases: ["synthlens": try profile.base(dataset: "synthlens")])
+        let ml = { (p: PaperPlan) in p.configurations.filter { $0.data.dataset == "ml100k" }.map(\.runName) }
+        #expect(ml(plan) == ml(plain) && !ml(plan).isEmpty)
+        let synth = plan.configurations.filter { $0.data.dataset == "synthlens" }
+        #expect(!synth.isEmpty && synth.allSatisfy { $0.data.preset == "paper-appeal" })
+        // The preset is the paper-sized world with appeal 2 and nothing else changed.
+        var expected = SynthLensOptions.paper
+        expected.appeal = 2
+        #expect(try SynthLensOptions.preset("paper-appeal") == expected)
     }
 }

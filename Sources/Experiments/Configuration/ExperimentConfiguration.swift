@@ -52,7 +52,7 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     public struct DataSection: Codable, Equatable, Sendable {
         /// ml100k (real ratings, surrogate audio), synthlens (synthetic), microlens (user files).
         public var dataset = "ml100k"
-        /// Dataset preset where the dataset has several (synthlens: tiny, tiny-appeal, paper).
+        /// Dataset preset where the dataset has several (synthlens: tiny, tiny-appeal, paper, paper-appeal).
         public var preset = "paper"
         /// K of the K-shot setting (paper: 100 and 500).
         public var shots = 100

@@ -19,7 +19,9 @@ public struct PaperPlan: Sendable {
         self.configurations = configurations
     }
 
-    public init(tables: [PaperTable], datasets: [String], seeds: [UInt64], base: ExperimentConfiguration) {
+    /// `datasetBases`: a dataset's own starting configuration where it has one (else `base`).
+    public init(tables: [PaperTable], datasets: [String], seeds: [UInt64], base: ExperimentConfiguration,
+                datasetBases: [String: ExperimentConfiguration] = [:]) {
         var cells: [Cell] = []
         var configurations: [ExperimentConfiguration] = []
         var seen: Set<String> = []  // membership only; order comes from the arrays
@@ -29,7 +31,8 @@ public struct PaperPlan: Sendable {
                     for column in table.columns {
                         var runs: [String] = []
                         for seed in seeds {
-                            let c = table.configuration(row: row, column: column, base: base, dataset: dataset, seed: seed)
+                            let c = table.configuration(row: row, column: column, base: datasetBases[dataset] ?? base,
+                                                        dataset: dataset, seed: seed)
                             let name = c.runName
                             runs.append(name)
                             if seen.insert(name).inserted { configurations.append(c) }

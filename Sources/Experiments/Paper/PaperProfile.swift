@@ -18,9 +18,12 @@ public struct PaperProfile: Codable, Equatable, Sendable {
     public var datasetsWhenPresent: [String] = []
     /// `key=value` settings applied to the defaults for every run of the profile.
     public var overrides: [String] = []
+    /// Further settings for the runs of one dataset, after `overrides` (the full profile's
+    /// synthlens world: `data.preset=paper-appeal`), so other datasets' runs keep their hashes.
+    public var datasetOverrides: [String: [String]] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case name, purpose, seeds, shots, datasets, datasetsWhenPresent, overrides
+        case name, purpose, seeds, shots, datasets, datasetsWhenPresent, overrides, datasetOverrides
     }
 
     public init(from decoder: Decoder) throws {
@@ -32,6 +35,7 @@ public struct PaperProfile: Codable, Equatable, Sendable {
         datasets = try c.decode([String].self, forKey: .datasets)
         datasetsWhenPresent = try c.decodeIfPresent([String].self, forKey: .datasetsWhenPresent) ?? []
         overrides = try c.decodeIfPresent([String].self, forKey: .overrides) ?? []
+        datasetOverrides = try c.decodeIfPresent([String: [String]].self, forKey: .datasetOverrides) ?? [:]
     }
 
     public static func load(_ url: URL) throws -> PaperProfile {
@@ -67,6 +71,12 @@ public struct PaperProfile: Codable, Equatable, Sendable {
     /// The configuration every run starts from, with `extra` overrides (e.g. text.modelPath) last.
     public func base(extra: [String] = []) throws -> ExperimentConfiguration {
         try ConfigurationLoader.resolve(file: nil, overrides: overrides + extra)
+    }
+
+    /// The starting configuration of `dataset`'s runs: `overrides`, then its `datasetOverrides`,
+    /// then `extra`.
+    public func base(dataset: String, extra: [String] = []) throws -> ExperimentConfiguration {
+        try ConfigurationLoader.resolve(file: nil, overrides: overrides + (datasetOverrides[dataset] ?? []) + extra)
     }
 
     /// Datasets to run: the fixed ones plus those whose files exist under `root`.

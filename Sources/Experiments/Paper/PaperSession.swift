@@ -37,7 +37,9 @@ public struct PaperSession {
         seeds = profile.seeds(count: seedCount)
         datasets = profile.datasets(root: locations.root)
         tables = PaperTables.all(shots: profile.shotPair)
-        plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base)
+        var bases: [String: ExperimentConfiguration] = [:]
+        for d in datasets where profile.datasetOverrides[d] != nil { bases[d] = try profile.base(dataset: d, extra: extraOverrides) }
+        plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         self.locations = locations
     }
 
