@@ -25,6 +25,8 @@ public struct PaperSession {
 
     public let profile: PaperProfile
     public let base: ExperimentConfiguration
+    /// Starting configurations of the datasets that have their own (profile datasetOverrides).
+    public let datasetBases: [String: ExperimentConfiguration]
     public let seeds: [UInt64]
     public let datasets: [String]
     public let tables: [PaperTable]
@@ -39,6 +41,7 @@ public struct PaperSession {
         tables = PaperTables.all(shots: profile.shotPair)
         var bases: [String: ExperimentConfiguration] = [:]
         for d in datasets where profile.datasetOverrides[d] != nil { bases[d] = try profile.base(dataset: d, extra: extraOverrides) }
+        datasetBases = bases
         plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         self.locations = locations
     }
@@ -169,7 +172,7 @@ public struct PaperSession {
         let finished = plan.configurations.filter { results[$0.runName] != nil }
         let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
         var tableOne = ""
-        for dataset in datasets { tableOne += try TableOne.markdown(base: base, dataset: dataset, root: locations.root) }
+        for dataset in datasets { tableOne += try TableOne.markdown(base: datasetBases[dataset] ?? base, dataset: dataset, root: locations.root) }
         let context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
             environment: environment + [("runs finished", "\(finished.count) of \(plan.configurations.count)")],
@@ -196,7 +199,7 @@ public struct PaperSession {
     func surrogateNotes() throws -> [String] {
         var notes: [String] = []
         for dataset in datasets {
-            var c = base
+            var c = datasetBases[dataset] ?? base
             c.data.dataset = dataset
             let d = try DatasetSplits.dataset(c, root: locations.root)
             notes.append("\(d.name): audio \(d.audioIsSurrogate ? "SURROGATE" : "real") (\(d.audioDescription))")
