@@ -20,4 +20,20 @@ struct ClaimVerdictTests {
         let missing = table([("b", 0.6, nil)])
         #expect(ClaimJudge.bestRow(claim: "a best", table: missing, claimedBest: "a").outcome == .notRunYet)
     }
+
+    /// A best-row claim cannot hold while a competing row has not run; a finished row that is
+    /// significantly ahead already decides it.
+    @Test func unfinishedCompetitorsKeepTheClaimOpenUnlessAlreadyContradicted() {
+        func partial(_ cells: [(String, Double, Double?)]) -> RenderedTable {
+            RenderedTable(id: "IV", title: "", dataset: "d", rows: ["a", "b", "c"], columns: ["K=500"],
+                          cells: cells.map { CellSummary(row: $0.0, column: "K=500", aucs: [$0.1], pValue: $0.2, paperValue: nil) })
+        }
+        let alone = ClaimJudge.bestRow(claim: "a best", table: partial([("a", 0.7, nil)]), claimedBest: "a")
+        #expect(alone.outcome == .notRunYet)
+        #expect(alone.evidence.hasPrefix("runs for 'b' at K=500, 'c' at K=500 not finished"), "\(alone.evidence)")
+        let aheadSoFar = ClaimJudge.bestRow(claim: "a best", table: partial([("a", 0.7, nil), ("b", 0.6, 0.001)]), claimedBest: "a")
+        #expect(aheadSoFar.outcome == .notRunYet)
+        let beaten = ClaimJudge.bestRow(claim: "a best", table: partial([("a", 0.6, nil), ("b", 0.7, 0.001)]), claimedBest: "a")
+        #expect(beaten.outcome == .doesNotHold)
+    }
 }

@@ -21,18 +21,22 @@ public struct ClaimVerdict: Sendable, Equatable {
 /// - does not hold: in some column another row's mean is above R's with p < alpha
 ///   (its p-value against R);
 /// - inconclusive: otherwise (R ahead or behind only within noise somewhere; the evidence
-///   line gives the means so a reader sees which way the point estimates go).
+///   line gives the means so a reader sees which way the point estimates go);
+/// - not run yet: R's runs, or another row's, are not finished in some column and no finished
+///   row already contradicts the claim (a best-row claim cannot hold against unrun rows).
 public enum ClaimJudge {
     public static func bestRow(claim: String, table: RenderedTable, claimedBest: String, alpha: Double = 0.05) -> ClaimVerdict {
         var evidence: [String] = []
         var allClear = true
         var contradicted = false
+        var missing: [String] = []
         for column in table.columns {
             guard let best = table.cell(claimedBest, column) else {
                 return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notRunYet,
                                     evidence: "runs for '\(claimedBest)' at \(column) not finished")
             }
             let others = table.rows.filter { $0 != claimedBest }.compactMap { table.cell($0, column) }
+            missing += table.rows.filter { $0 != claimedBest && table.cell($0, column) == nil }.map { "'\($0)' at \(column)" }
             let top = others.max { $0.mean < $1.mean }
             var line = "\(column): \(claimedBest) \(RenderedTable.fixed(best.mean, 4))"
             if let top {
@@ -49,6 +53,10 @@ public enum ClaimJudge {
             }
             if !ahead.isEmpty { line += "; significantly ahead: " + ahead.joined(separator: ", ") }
             evidence.append(line)
+        }
+        if !contradicted && !missing.isEmpty {
+            return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notRunYet,
+                                evidence: "runs for \(missing.joined(separator: ", ")) not finished; so far " + evidence.joined(separator: "; "))
         }
         let outcome: ClaimVerdict.Outcome = allClear ? .holds : (contradicted ? .doesNotHold : .inconclusive)
         return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: outcome,
