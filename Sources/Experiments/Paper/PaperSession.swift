@@ -74,14 +74,15 @@ public struct PaperSession {
     /// Rough seconds per run, for the plan's estimate before anything has run: baselines train
     /// in seconds; an ATFLRec run costs about one forward and backward per training sample and
     /// epoch and a third of that per validation and test sample. Measured on ml100k with
-    /// MiniLM-L6, 2 BLAS threads, 10-item histories, 80 bins: about 0.3 s per training sample
-    /// with the audio branch (layouts a, b: one epoch of K=100 with 200 validation samples took
-    /// 49 s) and about 0.1 s text only (layout c); early stopping ends most runs by epoch 15.
+    /// MiniLM-L6, 2 BLAS threads, 10-item histories, 80 bins: about 0.24 s per training sample
+    /// with the audio branch (layout b: one epoch of K=500 with 200 validation samples took
+    /// 133 s on 2026-12-02, after the row kernels went parallel; 49 s for K=100 before) and
+    /// about 0.08 s text only (layout c); early stopping ends most runs by epoch 15.
     public static func estimateSeconds(_ c: ExperimentConfiguration) -> Double {
         guard c.model == .atflrec else { return 30 }
         // The audio MLP costs 256 (M + C) per frame (C = 384 for MiniLM): relative to M = 80.
         let audioFactor = c.lora.layout == .c ? 1.0 : 3.0 * Double(c.audio.numMelBins + 384) / 464 / Double(c.audio.frameStride)
-        let perSample = 0.1 * audioFactor * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
+        let perSample = 0.08 * audioFactor * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
         let epochs = Double(min(c.training.epochs, 15))
         let validation = Double(c.training.validationSamples > 0 ? c.training.validationSamples : 1000)
         return epochs * (Double(c.data.shots) * perSample + validation * perSample / 3) + 1000 * perSample / 3
