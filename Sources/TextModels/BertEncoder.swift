@@ -149,6 +149,8 @@ public final class BertEncoder {
     /// each sequence (all keys still attend), so the last state is [B, firstPositions, C] and
     /// equals those rows of the full pass (a first-token classifier needs no more; the other
     /// rows of the last layer are a seventh of a MiniLM pass that PyTorch computes and drops).
+    /// Equal up to float32 rounding (other GEMM shapes) and only without LoRA dropout in
+    /// training: with dropout, the last query adapter draws masks for the kept rows only.
     public func forward(_ ids: [[Int]], adapter: String? = nil, firstPositions: Int? = nil, random: inout RandomStream,
                         on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
@@ -238,7 +240,7 @@ public final class BertEncoder {
             let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, Tq, C]
             let k = block.key(all, active: adapter, random: &random, on: tape)                  // [B, T, C]
             let v = block.value(all, active: adapter, random: &random, on: tape)
-            let merged: Variable<Float>                                                          // [B, T, C]
+            let merged: Variable<Float>                                                          // [B, Tq, C]
             if fusedAttention {
                 merged = tape.attention(query: q, key: k, value: v, heads: H, lengths: lengths, scale: scale)
             } else {
