@@ -65,13 +65,16 @@ public enum BLASThreads {
     /// pass (2 threads), 395 ms with the default, 306 ms at 20, 310 ms at 4 (too eager: each GEMM
     /// then wakes a sleeping thread). Changes no value, only waiting. A user's own
     /// OPENBLAS_THREAD_TIMEOUT wins. Call once at program start, before BLAS is used from other
-    /// threads: the workers started at load stop here and restart with the new timeout on the
-    /// next multi-threaded call (OpenBLAS's own path after fork).
+    /// threads: the workers started at load stop here and are started again at once with the
+    /// new timeout. The restart is explicit, not left to OpenBLAS's lazy one after fork: with
+    /// the pool left down, raising the thread count later (BLASThreads.set) would create a
+    /// worker and the lazy restart a second one for the same slot.
     public static func sleepWhenIdle(log2Cycles: Int = 20) {
         #if os(Linux)
         setenv("OPENBLAS_THREAD_TIMEOUT", String(log2Cycles), 0)
         openblasReadEnvironment()
         _ = openblasThreadShutdown()
+        _ = openblasThreadInit()
         #endif
     }
 }
@@ -83,4 +86,6 @@ public enum BLASThreads {
 private func openblasReadEnvironment()
 @_silgen_name("blas_thread_shutdown_")
 private func openblasThreadShutdown() -> Int32
+@_silgen_name("blas_thread_init")
+private func openblasThreadInit() -> Int32
 #endif
