@@ -16,6 +16,15 @@ public enum RowParallel {
     /// not depend on the count, which is what those tests check.
     nonisolated(unsafe) public static var workerCountOverride: Int? = nil
 
+    /// About this many elements per worker at least: below it a dispatch costs more than the pass.
+    public static let elementsPerWorker = 65_536
+
+    /// forEach(rows:minimumRows:) for rows of `rowWidth` elements each, with the minimum chunk
+    /// derived from `elementsPerWorker` (the one threshold every row kernel uses).
+    public static func forEach(rows: Int, rowWidth: Int, _ body: (Range<Int>) -> Void) {
+        forEach(rows: rows, minimumRows: Swift.max(1, elementsPerWorker / Swift.max(1, rowWidth)), body)
+    }
+
     /// body(rows range) over 0..<rows in at most BLASThreads.current contiguous chunks; no chunk
     /// is smaller than `minimumRows` (small loops stay on the calling thread: a dispatch costs
     /// a few microseconds). `body` must write only the rows it is given.

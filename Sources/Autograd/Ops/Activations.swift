@@ -27,7 +27,7 @@ extension Tape {
         x.value.scalars.withUnsafeBufferPointer { xp in
             s.scalars.withUnsafeMutableBufferPointer { sp in
                 out.scalars.withUnsafeMutableBufferPointer { op in
-                    RowParallel.forEach(rows: count, minimumRows: 32_768) { range in
+                    RowParallel.forEach(rows: count, rowWidth: 1) { range in
                         for i in range {
                             let v = xp[i]
                             let sv = 1 / (1 + Scalar.exp(-v))
@@ -44,7 +44,7 @@ extension Tape {
                 x.value.scalars.withUnsafeBufferPointer { xp in
                     s.scalars.withUnsafeBufferPointer { sp in
                         dx.scalars.withUnsafeMutableBufferPointer { dp in
-                            RowParallel.forEach(rows: count, minimumRows: 32_768) { range in
+                            RowParallel.forEach(rows: count, rowWidth: 1) { range in
                                 for i in range {
                                     let v = xp[i], sv = sp[i]
                                     let d = sv * (1 + v * (1 - sv))

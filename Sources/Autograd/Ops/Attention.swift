@@ -32,7 +32,7 @@ extension Tape {
         // P of every (b, h) back to back: [Tq, n_b] blocks, offset[b * H + h].
         var offsets = [Int](repeating: 0, count: B * H + 1)
         for b in 0..<B { for h in 0..<H { offsets[b * H + h + 1] = offsets[b * H + h] + Tq * n[b] } }
-        let blocksPerWorker = Swift.max(1, 65_536 / Swift.max(1, offsets[B * H] / Swift.max(1, B * H)))
+        let blockWidth = offsets[B * H] / Swift.max(1, B * H)           // mean elements of a block
         var probabilities = [Scalar](repeating: 0, count: offsets[B * H])
         var out = Tensor<Scalar>(zeros: [B, Tq, C])
         q.value.scalars.withUnsafeBufferPointer { qp in
@@ -48,7 +48,7 @@ extension Tape {
                                                 beta: 0, c: pp.baseAddress! + offsets[b * H + h], ldc: n[b])
                                 }
                             }
-                            RowParallel.forEach(rows: B * H, minimumRows: blocksPerWorker) { blocks in
+                            RowParallel.forEach(rows: B * H, rowWidth: blockWidth) { blocks in
                                 for bh in blocks where n[bh / H] > 0 {
                                     Self.softmaxInPlace(pp.baseAddress! + offsets[bh], rows: Tq, columns: n[bh / H])
                                 }
@@ -98,7 +98,7 @@ extension Tape {
                                                     }
                                                 }
                                                 guard needScores else { return }
-                                                RowParallel.forEach(rows: B * H, minimumRows: blocksPerWorker) { blocks in
+                                                RowParallel.forEach(rows: B * H, rowWidth: blockWidth) { blocks in
                                                     for bh in blocks where n[bh / H] > 0 {
                                                         Self.softmaxBackwardInPlace(dpp.baseAddress! + offsets[bh], probabilities: pp.baseAddress! + offsets[bh],
                                                                                     rows: Tq, columns: n[bh / H])

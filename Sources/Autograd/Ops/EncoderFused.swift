@@ -10,10 +10,6 @@ import TensorCore
 //                                   needs one exp per element instead of erf and exp.
 
 extension Tape {
-    /// The fewest rows of `width` elements worth a second worker (about 64k elements: below
-    /// that the dispatch costs more than the pass).
-    static func rowsPerWorker(_ width: Int) -> Int { Swift.max(1, 65_536 / Swift.max(1, width)) }
-
     /// x [..., K] W^T + b, W [N, K] (PyTorch's Linear layout), b [N] optional. The output rows
     /// start as copies of b and the GEMM accumulates into them (beta 1): no broadcast pass.
     /// Backward: dx = g W; dW = g^T x and db = column sums of g only when they require grad.
@@ -90,7 +86,7 @@ extension Tape {
                         xhat.scalars.withUnsafeMutableBufferPointer { hp in
                             out.scalars.withUnsafeMutableBufferPointer { op in
                               inverse.withUnsafeMutableBufferPointer { inverse in
-                               RowParallel.forEach(rows: rows, minimumRows: Self.rowsPerWorker(C)) { chunk in
+                               RowParallel.forEach(rows: rows, rowWidth: C) { chunk in
                                 for row in chunk {
                                     let o = row * C
                                     var mean: Scalar = 0
@@ -121,7 +117,7 @@ extension Tape {
                     gamma.value.scalars.withUnsafeBufferPointer { wp in
                         xhat.scalars.withUnsafeBufferPointer { hp in
                             dx.scalars.withUnsafeMutableBufferPointer { d in
-                               RowParallel.forEach(rows: rows, minimumRows: Self.rowsPerWorker(C)) { chunk in
+                               RowParallel.forEach(rows: rows, rowWidth: C) { chunk in
                                 for row in chunk {
                                     let o = row * C
                                     var meanD: Scalar = 0, meanDH: Scalar = 0
@@ -172,7 +168,7 @@ extension Tape {
                     let o = UnsafeMutableRawPointer(op.baseAddress!).assumingMemoryBound(to: Float.self)
                     let count = pp.count
                     // Blocks of 8 lanes split among the workers (lanes are independent: same bits).
-                    RowParallel.forEach(rows: (count + 7) / 8, minimumRows: 8_192) { blocks in
+                    RowParallel.forEach(rows: (count + 7) / 8, rowWidth: 8) { blocks in
                         for block in blocks {
                             let i = block * 8
                             if i + 8 <= count {
@@ -213,7 +209,7 @@ extension Tape {
                             let xf = UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self)
                             let pf = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
                             let count = d.count
-                            RowParallel.forEach(rows: (count + 7) / 8, minimumRows: 8_192) { blocks in
+                            RowParallel.forEach(rows: (count + 7) / 8, rowWidth: 8) { blocks in
                                 for block in blocks {
                                     let i = block * 8
                                     if i + 8 <= count {

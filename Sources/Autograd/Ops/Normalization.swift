@@ -70,7 +70,6 @@ extension Tape {
                           statistics: BatchNormStatistics<Scalar>, eps: Scalar = 1e-5) -> Variable<Scalar> {
         precondition(x.value.rank == 2, "batchNorm takes [N, C], got \(x.value.shape)")
         let n = x.value.shape[0], c = x.value.shape[1]
-        let rowsPerWorker = Self.rowsPerWorker(c), channelsPerWorker = Swift.max(1, 65_536 / Swift.max(1, n))
         var mean = [Scalar](repeating: 0, count: c)
         var variance = [Scalar](repeating: 0, count: c)
         if isTraining {
@@ -78,7 +77,7 @@ extension Tape {
             x.value.scalars.withUnsafeBufferPointer { xp in
                 mean.withUnsafeMutableBufferPointer { mp in
                     variance.withUnsafeMutableBufferPointer { vp in
-                        RowParallel.forEach(rows: c, minimumRows: channelsPerWorker) { channels in
+                        RowParallel.forEach(rows: c, rowWidth: n) { channels in
                             for r in 0..<n { let row = xp.baseAddress! + r * c; for j in channels { mp[j] += row[j] } }
                             for j in channels { mp[j] /= Scalar(n) }
                             for r in 0..<n {
@@ -108,7 +107,7 @@ extension Tape {
                 out.scalars.withUnsafeMutableBufferPointer { op in
                     gamma.value.scalars.withUnsafeBufferPointer { gm in
                         beta.value.scalars.withUnsafeBufferPointer { bt in
-                            RowParallel.forEach(rows: n, minimumRows: rowsPerWorker) { rows in
+                            RowParallel.forEach(rows: n, rowWidth: c) { rows in
                                 for r in rows {
                                     let o = r * c
                                     for j in 0..<c {
@@ -132,7 +131,7 @@ extension Tape {
                     xhat.scalars.withUnsafeBufferPointer { hp in
                         dgamma.withUnsafeMutableBufferPointer { dg in
                             dbeta.withUnsafeMutableBufferPointer { db in
-                                RowParallel.forEach(rows: c, minimumRows: channelsPerWorker) { channels in
+                                RowParallel.forEach(rows: c, rowWidth: n) { channels in
                                     for r in 0..<n {
                                         let o = r * c
                                         for j in channels {
@@ -156,11 +155,11 @@ extension Tape {
                     gamma.value.scalars.withUnsafeBufferPointer { gm in
                         dx.scalars.withUnsafeMutableBufferPointer { d in
                             // dxhat = g * gamma
-                            RowParallel.forEach(rows: n, minimumRows: rowsPerWorker) { rows in
+                            RowParallel.forEach(rows: n, rowWidth: c) { rows in
                                 for r in rows { let o = r * c; for j in 0..<c { d[o + j] = gp[o + j] * gm[j] } }
                             }
                             guard training else {
-                                RowParallel.forEach(rows: n, minimumRows: rowsPerWorker) { rows in
+                                RowParallel.forEach(rows: n, rowWidth: c) { rows in
                                     for r in rows { let o = r * c; for j in 0..<c { d[o + j] *= rstd[j] } }
                                 }
                                 return
@@ -169,7 +168,7 @@ extension Tape {
                             var m1 = [Scalar](repeating: 0, count: c), m2 = [Scalar](repeating: 0, count: c)
                             m1.withUnsafeMutableBufferPointer { a in
                                 m2.withUnsafeMutableBufferPointer { b in
-                                    RowParallel.forEach(rows: c, minimumRows: channelsPerWorker) { channels in
+                                    RowParallel.forEach(rows: c, rowWidth: n) { channels in
                                         for r in 0..<n {
                                             let o = r * c
                                             for j in channels {
@@ -182,7 +181,7 @@ extension Tape {
                                     }
                                 }
                             }
-                            RowParallel.forEach(rows: n, minimumRows: rowsPerWorker) { rows in
+                            RowParallel.forEach(rows: n, rowWidth: c) { rows in
                                 for r in rows {
                                     let o = r * c
                                     for j in 0..<c { d[o + j] = rstd[j] * (d[o + j] - m1[j] - hp[o + j] * m2[j]) }
