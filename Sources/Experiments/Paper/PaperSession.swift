@@ -46,13 +46,20 @@ public struct PaperSession {
         self.locations = locations
     }
 
+    /// paper/configs/baselines/<model>.json
+    func baselineSettingsFile(_ kind: ModelKind) -> URL {
+        locations.root.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
+    }
+
     var store: RunStore {
-        let root = locations.root
-        return RunStore(root: locations.runs) { c in
-            guard c.model != .atflrec else { return nil }
-            // An unreadable settings file gives no expectation here; the trainer reports it.
-            return (try? BaselineSettings.load(root.appendingPathComponent("paper/configs/baselines/\(c.model.rawValue).json")))?.identity
+        // Each settings file read once per store, not once per run loaded. An unreadable file
+        // gives no expectation here; the trainer reports it.
+        var identities: [ModelKind: String] = [:]
+        for kind in ModelKind.allCases where kind != .atflrec {
+            identities[kind] = (try? BaselineSettings.load(baselineSettingsFile(kind)))?.identity
         }
+        let expected = identities
+        return RunStore(root: locations.runs) { expected[$0.model] }
     }
 
     /// The plan as lines: one per run with its state, then the totals.
@@ -93,8 +100,7 @@ public struct PaperSession {
         case .atflrec:
             return ATFLRecModelTrainer(root: locations.root)
         default:
-            let file = locations.root.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
-            guard let settings = try? BaselineSettings.load(file) else { return nil }
+            guard let settings = try? BaselineSettings.load(baselineSettingsFile(kind)) else { return nil }
             let root = locations.root
             return BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0, root: root) }
         }
