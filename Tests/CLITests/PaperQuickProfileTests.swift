@@ -6,6 +6,7 @@
 // Tests/Fixtures/text/tiny-bert), so each ATFLRec run takes seconds: this test checks the
 // pipeline and its determinism, not the models' quality (the ATFLRec and baseline suites on
 // synthlens do that with the real MiniLM weights).
+import Crypto
 import Foundation
 import Testing
 import TestSupport
@@ -76,6 +77,16 @@ struct PaperQuickProfileTests {
         let manifest = try String(contentsOf: first.output.appendingPathComponent("MANIFEST.sha256"), encoding: .utf8)
         #expect(manifest.contains("tables/table-II-synthlens.csv") && manifest.contains("REPORT.md"))
         #expect(manifest.split(separator: "\n").filter { $0.contains("/result.json") }.count == 21)
+        // Every run's checkpoint is listed by the hash the run recorded, and the file it names
+        // (here, in this test's checkpoint folder) has that hash: `sha256sum -c` would pass.
+        let checkpointLines = manifest.split(separator: "\n").filter { $0.hasSuffix("/best.h5") }
+        #expect(checkpointLines.count == 21)
+        for line in checkpointLines {
+            let parts = line.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let file = first.output.appendingPathComponent(parts[1])
+            let digest = SHA256.hash(data: try Data(contentsOf: file)).map { String(format: "%02x", $0) }.joined()
+            #expect(digest == parts[0], "\(line)")
+        }
         let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path)
         #expect(runs.count == 21)
 

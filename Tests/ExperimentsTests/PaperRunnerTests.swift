@@ -8,10 +8,12 @@ import TestSupport
 final class RecordingTrainer: ModelTrainer, @unchecked Sendable {
     var calls: [String] = []
     var failOn: String?
+    var leavesCheckpoint = true
 
     func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
         if c.runName == failOn { throw ConfigurationError("interrupted at \(c.runName)") }
         calls.append(c.runName)
+        if leavesCheckpoint { try Data("weights of \(c.runName)".utf8).write(to: runDirectory.bestCheckpoint) }
         let auc = 0.5 + Double(c.seed) / 100
         return (RunResult(run: c.runName, configurationHash: c.hash(), testAUC: auc, testUAUC: auc, testLogLoss: 0.7,
                           bestValidationAUC: auc, epochsRun: 1, optimizerSteps: 1, wallSeconds: 0,
@@ -72,6 +74,32 @@ struct PaperRunnerTests {
         let again = try runner.execute(plan, log: { _ in })
         #expect(trainer.calls == [victim])
         #expect(again[victim]!.0 == first[victim]!.0)
+    }
+
+    /// The stored result records the SHA-256 of the checkpoint the run left (the manifest lists
+    /// it); a run that leaves none is an error and is not stored.
+    @Test func storedRunsRecordTheirCheckpointHash() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let plan = PaperPlan(tables: [PaperTables.layouts()], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
+        let trainer = RecordingTrainer()
+        let store = RunStore(root: root.appendingPathComponent("runs"))
+        let runner = PaperRunner(store: store, checkpointsRoot: root.appendingPathComponent("checkpoints"),
+                                 trainer: { _ in trainer }, estimateSeconds: { _ in 1 })
+        let c = plan.configurations[0]
+        _ = try runner.execute(PaperPlan(filtering: plan) { $0.runName == c.runName }, log: { _ in })
+        let expected = SHA256Hex.of(Data("weights of \(c.runName)".utf8))
+        #expect(try store.load(c)?.0.checkpointSHA256 == expected)
+        #expect(expected.count == 64 && expected != SHA256Hex.of(Data()))
+
+        trainer.leavesCheckpoint = false
+        let d = plan.configurations[1]
+        do {
+            _ = try runner.execute(PaperPlan(filtering: plan) { $0.runName == d.runName }, log: { _ in })
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("the run finished without best.h5"), "\(error)")
+        }
+        #expect(try store.load(d) == nil)
     }
 
     @Test func aModelWithoutTrainerIsAnErrorBeforeAnyWork() throws {

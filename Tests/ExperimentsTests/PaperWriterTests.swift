@@ -15,6 +15,23 @@ struct PaperWriterTests {
             == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  abc.txt\n")
     }
 
+    /// Checkpoints are listed with the hash their run recorded, whether or not the file is
+    /// here, by a path relative to the manifest's folder, so `sha256sum -c` can check them.
+    @Test func recordedCheckpointsAreListedRelativeToTheManifest() throws {
+        let root = try Fixtures.temporaryDirectory()
+        let paper = root.appendingPathComponent("paper")
+        try FileManager.default.createDirectory(at: paper.appendingPathComponent("tables"), withIntermediateDirectories: true)
+        let table = paper.appendingPathComponent("tables/t.csv")
+        try Data("abc".utf8).write(to: table)
+        let absent = root.appendingPathComponent("checkpoints/paper/full/run-1/best.h5")
+        let manifest = try PaperWriter(root: paper).writeManifest([table], recorded: [(String(repeating: "0", count: 64), absent)])
+        #expect(try String(contentsOf: manifest, encoding: .utf8) == """
+            0000000000000000000000000000000000000000000000000000000000000000  ../checkpoints/paper/full/run-1/best.h5
+            ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  tables/t.csv
+
+            """)
+    }
+
     @Test func tablesAndReportAreWrittenAndByteIdenticalTwice() throws {
         let plan = PaperPlan(tables: [PaperTables.comparison()], datasets: ["synthlens"], seeds: [0], base: ExperimentConfiguration())
         let cells = plan.cells.map { CellSummary(row: $0.row, column: $0.column, aucs: [0.6], pValue: 0.5, paperValue: nil) }

@@ -1,5 +1,4 @@
 import Baselines
-import Crypto
 import Foundation
 
 extension BaselineSettings {
@@ -13,6 +12,6 @@ extension BaselineSettings {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a plain value type cannot fail.
         let data = try! encoder.encode(values)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return SHA256Hex.of(data)
     }
 }

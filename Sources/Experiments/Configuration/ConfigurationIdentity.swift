@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 extension ExperimentConfiguration {
@@ -22,7 +21,7 @@ extension ExperimentConfiguration {
 
     /// SHA-256 of the canonical JSON, lower-case hex.
     public func hash() -> String {
-        SHA256.hash(data: Data(canonicalJSON().utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256Hex.of(Data(canonicalJSON().utf8))
     }
 
     /// The run directory name: `<name>-<first 8 hex digits of the hash>`.

@@ -39,6 +39,18 @@ public struct RunDirectory: Sendable {
             try AtomicFile.write(Data((configuration.prettyJSON() + "\n").utf8), to: configURL)
         }
     }
+
+    /// The best checkpoint every trainer leaves behind (the weights the test split was scored with).
+    public var bestCheckpoint: URL { url.appendingPathComponent("best.h5") }
+
+    /// SHA-256 of `best.h5`, recorded in the run's result so the committed manifest can name the
+    /// checkpoint that is not committed. A finished run without one is an error, not a gap.
+    public func bestCheckpointSHA256() throws -> String {
+        guard let data = FileManager.default.contents(atPath: bestCheckpoint.path) else {
+            throw ConfigurationError("run directory \(url.path): the run finished without \(bestCheckpoint.lastPathComponent)")
+        }
+        return SHA256Hex.of(data)
+    }
 }
 
 /// Writes a whole file through a temporary sibling and a rename, so a crash never leaves a

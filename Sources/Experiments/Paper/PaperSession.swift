@@ -182,18 +182,26 @@ public struct PaperSession {
         for dataset in datasets { tableOne += try TableOne.markdown(base: datasetBases[dataset] ?? base, dataset: dataset, root: locations.root) }
         let context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
-            environment: environment + [("runs finished", "\(finished.count) of \(plan.configurations.count)")],
+            environment: environment + [
+                ("runs finished", "\(finished.count) of \(plan.configurations.count)"),
+                ("checkpoint hashes recorded (MANIFEST.sha256)",
+                 "\(finished.filter { results[$0.runName]!.0.checkpointSHA256 != nil }.count) of \(finished.count) finished runs"),
+            ],
             tableOne: tableOne, seeds: seeds, totalComputeSeconds: seconds)
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
-        // The manifest covers the outputs, every committed run file, and the checkpoints present.
+        // The manifest covers the outputs, every committed run file, and each run's best
+        // checkpoint by the hash the run recorded (not hashed here: checkpoints are not
+        // committed, and the manifest must not depend on which machine renders it).
         var manifestFiles = files
+        var checkpoints: [(sha256: String, file: URL)] = []
         for c in finished {
             let dir = locations.runs.appendingPathComponent(c.runName)
             manifestFiles += ["config.json", "result.json", "predictions.csv"].map { dir.appendingPathComponent($0) }
-            let best = locations.checkpoints.appendingPathComponent(c.runName).appendingPathComponent("best.h5")
-            if FileManager.default.fileExists(atPath: best.path) { manifestFiles.append(best) }
+            if let sha = results[c.runName]!.0.checkpointSHA256 {
+                checkpoints.append((sha, RunDirectory(root: locations.checkpoints, configuration: c).bestCheckpoint))
+            }
         }
-        files.append(try writer.writeManifest(manifestFiles))
+        files.append(try writer.writeManifest(manifestFiles, recorded: checkpoints))
         return files
     }
 

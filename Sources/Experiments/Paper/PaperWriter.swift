@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What the report says beyond the tables: provenance that a reader needs to weigh the results.
@@ -93,20 +92,29 @@ public struct PaperWriter {
         return url
     }
 
-    /// `sha256  relative/path` lines, sorted by path, over `files`.
-    public func writeManifest(_ files: [URL]) throws -> URL {
-        let rootPath = root.standardizedFileURL.path + "/"
+    /// `sha256  relative/path` lines, sorted by path: `files` hashed now, and `recorded` files
+    /// listed with the hash their run recorded (checkpoints, which are not committed and may be
+    /// absent here). Paths are relative to this writer's root, with `../` where needed, so
+    /// `cd <root> && sha256sum -c MANIFEST.sha256` checks whatever is present.
+    public func writeManifest(_ files: [URL], recorded: [(sha256: String, file: URL)] = []) throws -> URL {
         var lines: [String] = []
         for f in files {
-            let data = try Data(contentsOf: f)
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-            var path = f.standardizedFileURL.path
-            if path.hasPrefix(rootPath) { path.removeFirst(rootPath.count) }
-            lines.append("\(digest)  \(path)")
+            lines.append("\(SHA256Hex.of(try Data(contentsOf: f)))  \(relativePath(f))")
+        }
+        for r in recorded {
+            lines.append("\(r.sha256)  \(relativePath(r.file))")
         }
         lines.sort { $0.split(separator: " ").last! < $1.split(separator: " ").last! }
         let url = root.appendingPathComponent("MANIFEST.sha256")
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
         return url
+    }
+
+    /// `file` relative to `root` (`../` for each level above it).
+    func relativePath(_ file: URL) -> String {
+        let base = root.standardizedFileURL.pathComponents
+        let target = file.standardizedFileURL.pathComponents
+        let common = zip(base, target).prefix { $0 == $1 }.count
+        return (Array(repeating: "..", count: base.count - common) + target[common...]).joined(separator: "/")
     }
 }

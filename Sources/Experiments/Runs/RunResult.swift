@@ -29,6 +29,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// so the store compares this instead (RunStore.expectedSettingsSHA256). Absent for ATFLRec,
     /// whose every setting is in the configuration.
     public var trainerSettingsSHA256: String?
+    /// SHA-256 of the run's best checkpoint (`best.h5`) as the run wrote it. Checkpoints are not
+    /// committed, so the manifest lists this recorded hash: it is the same on every machine that
+    /// renders the tables, and `sha256sum -c` checks a re-trained or downloaded checkpoint
+    /// against it. Absent for runs stored before it was recorded whose checkpoint is gone.
+    public var checkpointSHA256: String?
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,

@@ -52,7 +52,7 @@ public struct BaselineModelTrainer: ModelTrainer {
             buffers: [], optimizer: [], randomStates: [])
         checkpoint.trainLossCurve = result.trainLossCurve
         checkpoint.validationAUCCurve = result.validationAUCCurve
-        try checkpoint.write(to: runDirectory.url.appendingPathComponent("best.h5").path)
+        try checkpoint.write(to: runDirectory.bestCheckpoint.path)
         return (result, predictions)
     }
 }
