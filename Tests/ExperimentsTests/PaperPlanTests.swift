@@ -44,4 +44,36 @@ struct PaperPlanTests {
         expected.appeal = 2
         #expect(try SynthLensOptions.preset("paper-appeal") == expected)
     }
+
+    /// A missing run is expected to cost what its finished seeds cost; failing that, the rough
+    /// model scaled by how far it was off for the most similar finished runs (same dataset,
+    /// layout and K); failing that, the rough model itself.
+    @Test func missingRunsAreEstimatedFromTheFinishedRunsMostLikeThem() {
+        let plan = PaperPlan(tables: [PaperTables.layouts(), PaperTables.pooling()], datasets: ["ml100k"], seeds: [0, 1],
+                             base: ExperimentConfiguration())
+        let configs = plan.configurations
+        func result(_ c: ExperimentConfiguration, _ seconds: Double) -> RunResult {
+            RunResult(run: c.runName, configurationHash: c.hash(), testAUC: 0.5, testUAUC: 0.5, testLogLoss: 0.7,
+                      bestValidationAUC: 0.5, epochsRun: 1, optimizerSteps: 1, wallSeconds: seconds,
+                      trainSamplesPerSecond: 0, trainSampleIDs: [])
+        }
+        let a500 = configs.filter { $0.lora.layout == .a && $0.data.shots == 500 && $0.audio.stackingPooling == .max && $0.fusion.pooling == .max }
+        let meanStacking = configs.filter { $0.audio.stackingPooling == .mean }
+        let c100 = configs.filter { $0.lora.layout == .c && $0.data.shots == 100 }
+        #expect(a500.count == 2 && meanStacking.count == 2 && c100.count == 2)
+        // Seed 0 of layout (a) at K=500 finished in 1000 s and seed 1 in 1400 s.
+        let finished = [a500[0].runName: result(a500[0], 1000), a500[1].runName: result(a500[1], 1400)]
+        let cost = PaperSession.measuredSeconds(plan: plan, finished: finished)
+        // A third seed of that configuration: the mean of the two.
+        var seed2 = a500[0]
+        seed2.seed = 2
+        #expect(PaperSession.expectedSeconds(seed2, measured: cost) == 1200)
+        // Mean stacking pooling (same dataset, layout, K): the rough model x 2400 / its estimate of the two.
+        let ratio = 2400 / (PaperSession.estimateSeconds(a500[0]) + PaperSession.estimateSeconds(a500[1]))
+        #expect(abs(PaperSession.expectedSeconds(meanStacking[0], measured: cost) - PaperSession.estimateSeconds(meanStacking[0]) * ratio) < 1e-9)
+        // Layout (c) at K=100: no run like it, so the dataset's ratio; with nothing finished, the rough model.
+        #expect(abs(PaperSession.expectedSeconds(c100[0], measured: cost) - PaperSession.estimateSeconds(c100[0]) * ratio) < 1e-9)
+        let none = PaperSession.measuredSeconds(plan: plan, finished: [:])
+        #expect(PaperSession.expectedSeconds(c100[0], measured: none) == PaperSession.estimateSeconds(c100[0]))
+    }
 }

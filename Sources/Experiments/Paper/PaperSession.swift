@@ -62,20 +62,94 @@ public struct PaperSession {
         return RunStore(root: locations.runs) { expected[$0.model] }
     }
 
-    /// The plan as lines: one per run with its state, then the totals.
+    /// The plan as lines: one per run with its state, then where the time goes (by the
+    /// table cell each run fills first: finished runs by their measured wall time, missing ones estimated) and the total.
     public func describePlan() throws -> [String] {
         var lines = ["paper profile \(profile.name): \(profile.purpose)",
                      "datasets \(datasets.joined(separator: ", ")); seeds \(seeds.map(String.init).joined(separator: ", ")); "
                         + "K = \(profile.shots[0]) and \(profile.shots[1])"]
+        let finished = try loadFinished().mapValues(\.0)
+        let measured = Self.measuredSeconds(plan: plan, finished: finished)
+        struct Group { var label: String; var done = 0, todo = 0; var doneSeconds = 0.0, todoSeconds = 0.0 }
+        var groups: [Group] = []  // in plan order (never a Dictionary's order)
+        // Each run is counted under the first table cell that uses it (Table II's ATFLRec row is
+        // also Table III's (a) and the default row of Tables IV and V).
+        var firstCell: [String: String] = [:]
+        for cell in plan.cells {
+            for run in cell.runs where firstCell[run] == nil {
+                firstCell[run] = "\(cell.dataset) Table \(cell.table) \(cell.row), \(cell.column)"
+            }
+        }
         var missing = 0.0
         for c in plan.configurations {
-            let finished = try store.load(c) != nil
-            if !finished { missing += Self.estimateSeconds(c) }
-            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", finished ? "done" : "todo", c.runName,
+            let result = finished[c.runName]
+            let label = firstCell[c.runName] ?? "\(c.data.dataset) \(c.model.rawValue) K=\(c.data.shots)"
+            if !groups.contains(where: { $0.label == label }) { groups.append(Group(label: label)) }
+            let g = groups.firstIndex { $0.label == label }!
+            if let result {
+                groups[g].done += 1; groups[g].doneSeconds += result.wallSeconds
+            } else {
+                let seconds = Self.expectedSeconds(c, measured: measured)
+                missing += seconds
+                groups[g].todo += 1; groups[g].todoSeconds += seconds
+            }
+            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", result != nil ? "done" : "todo", c.runName,
                                 c.model.rawValue, c.data.dataset, c.data.shots, c.seed))
         }
-        lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (rough; see PaperSession.estimateSeconds)")
+        lines.append("where the time goes (finished: measured wall time; to do: estimated):")
+        for g in groups {
+            lines.append("  \(g.label): \(g.done) done in \(ProgressLine.duration(g.doneSeconds))"
+                         + (g.todo > 0 ? ", \(g.todo) to do, about \(ProgressLine.duration(g.todoSeconds))" : ""))
+        }
+        let done = finished.values.map(\.wallSeconds).reduce(0, +)
+        lines.append("compute so far: \(ProgressLine.duration(done)) in \(finished.count) runs")
+        lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (from finished runs that differ only in the seed where there are any, else PaperSession.estimateSeconds scaled by the most similar finished runs)")
         return lines
+    }
+
+    /// What the finished runs say about the cost of the missing ones: wall times by
+    /// configuration without the seed, and the ratio of measured to estimated time over the
+    /// finished ATFLRec runs most like a missing one (same dataset, layout and K; else same
+    /// dataset), i.e. how far `estimateSeconds` is off on this machine for such runs.
+    struct MeasuredCost {
+        var bySeedless: [String: [Double]] = [:]
+        var ratios: [String: (measured: Double, estimated: Double)] = [:]
+
+        static func similarKeys(_ c: ExperimentConfiguration) -> [String] {
+            ["\(c.data.dataset)|\(c.lora.layout.rawValue)|\(c.data.shots)", c.data.dataset]
+        }
+    }
+
+    static func measuredSeconds(plan: PaperPlan, finished: [String: RunResult]) -> MeasuredCost {
+        var cost = MeasuredCost()
+        for c in plan.configurations {
+            guard let r = finished[c.runName] else { continue }
+            cost.bySeedless[seedless(c), default: []].append(r.wallSeconds)
+            guard c.model == .atflrec else { continue }
+            for key in MeasuredCost.similarKeys(c) {
+                let s = cost.ratios[key] ?? (0, 0)
+                cost.ratios[key] = (s.measured + r.wallSeconds, s.estimated + estimateSeconds(c))
+            }
+        }
+        return cost
+    }
+
+    static func seedless(_ c: ExperimentConfiguration) -> String {
+        var k = c
+        k.seed = 0
+        return k.hash()
+    }
+
+    /// Seconds a missing run should take: the mean of the finished runs that differ from it only
+    /// in the seed; else `estimateSeconds` scaled by the measured/estimated ratio of the most
+    /// similar finished ATFLRec runs; else `estimateSeconds` alone.
+    static func expectedSeconds(_ c: ExperimentConfiguration, measured: MeasuredCost) -> Double {
+        if let times = measured.bySeedless[seedless(c)], !times.isEmpty { return times.reduce(0, +) / Double(times.count) }
+        guard c.model == .atflrec else { return estimateSeconds(c) }
+        for key in MeasuredCost.similarKeys(c) {
+            if let r = measured.ratios[key], r.estimated > 0 { return estimateSeconds(c) * r.measured / r.estimated }
+        }
+        return estimateSeconds(c)
     }
 
     /// Rough seconds per run, for the plan's estimate before anything has run: baselines train
@@ -144,8 +218,9 @@ public struct PaperSession {
 
     /// Trains what is missing (all of it unless `sitting` restricts it) and returns every stored run.
     public func run(sitting: Sitting = Sitting(), log: @escaping (String) -> Void) throws -> [String: (RunResult, Predictions)] {
+        let measured = Self.measuredSeconds(plan: plan, finished: try loadFinished().mapValues(\.0))
         let runner = PaperRunner(store: store, checkpointsRoot: locations.checkpoints, trainer: trainer,
-                                 estimateSeconds: Self.estimateSeconds)
+                                 estimateSeconds: { Self.expectedSeconds($0, measured: measured) })
         if sitting.isWholePlan { return try runner.execute(plan, log: log) }
         _ = try runner.execute(try sitting.select(from: plan) { try store.load($0) != nil }, log: log)
         return try loadFinished()
