@@ -74,6 +74,10 @@ struct PaperQuickProfileTests {
             #expect(report.contains(claim), "REPORT.md lacks the claim '\(claim)'")
         }
         #expect(report.contains("## Table I: instruction template") && report.contains("User Preference:"))
+        // Where the time goes: one line per run here (one seed; a cell shared by several tables,
+        // like Table II's ATFLRec row, is listed once), nothing left to do.
+        let timeLines = report.components(separatedBy: "## Where the time goes")[1].split(separator: "\n").filter { $0.hasPrefix("- synthlens Table ") }
+        #expect(timeLines.count == 21 && timeLines.allSatisfy { $0.contains(": 1 done in ") && !$0.contains("to do") }, "\(timeLines)")
         let manifest = try String(contentsOf: first.output.appendingPathComponent("MANIFEST.sha256"), encoding: .utf8)
         #expect(manifest.contains("tables/table-II-synthlens.csv") && manifest.contains("REPORT.md"))
         #expect(manifest.split(separator: "\n").filter { $0.contains("/result.json") }.count == 21)

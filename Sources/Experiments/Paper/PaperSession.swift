@@ -62,49 +62,61 @@ public struct PaperSession {
         return RunStore(root: locations.runs) { expected[$0.model] }
     }
 
-    /// The plan as lines: one per run with its state, then where the time goes (by the
-    /// table cell each run fills first: finished runs by their measured wall time, missing ones estimated) and the total.
+    /// The plan as lines: one per run with its state, then where the time goes and the total.
     public func describePlan() throws -> [String] {
         var lines = ["paper profile \(profile.name): \(profile.purpose)",
                      "datasets \(datasets.joined(separator: ", ")); seeds \(seeds.map(String.init).joined(separator: ", ")); "
                         + "K = \(profile.shots[0]) and \(profile.shots[1])"]
         let finished = try loadFinished().mapValues(\.0)
+        for c in plan.configurations {
+            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", finished[c.runName] != nil ? "done" : "todo", c.runName,
+                                c.model.rawValue, c.data.dataset, c.data.shots, c.seed))
+        }
+        let groups = timeByCell(finished: finished)
+        lines.append("where the time goes (finished: measured wall time; to do: estimated):")
+        lines += groups.map { "  " + $0.line }
+        let done = groups.map(\.doneSeconds).reduce(0, +), missing = groups.map(\.todoSeconds).reduce(0, +)
+        lines.append("compute so far: \(ProgressLine.duration(done)) in \(finished.count) runs")
+        lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (from finished runs that differ only in the seed where there are any, else PaperSession.estimateSeconds scaled by the most similar finished runs)")
+        return lines
+    }
+
+    /// Compute per table cell, in plan order: finished runs by measured wall time, missing ones
+    /// by `expectedSeconds`. Each run is counted under the first cell that uses it (Table II's
+    /// ATFLRec row is also Table III's (a) and the default row of Tables IV and V).
+    public struct CellTime: Sendable {
+        public var label: String
+        public var done = 0, todo = 0
+        public var doneSeconds = 0.0, todoSeconds = 0.0
+
+        public var line: String {
+            "\(label): \(done) done in \(ProgressLine.duration(doneSeconds))"
+                + (todo > 0 ? ", \(todo) to do, about \(ProgressLine.duration(todoSeconds))" : "")
+        }
+    }
+
+    public func timeByCell(finished: [String: RunResult]) -> [CellTime] {
         let measured = Self.measuredSeconds(plan: plan, finished: finished)
-        struct Group { var label: String; var done = 0, todo = 0; var doneSeconds = 0.0, todoSeconds = 0.0 }
-        var groups: [Group] = []  // in plan order (never a Dictionary's order)
-        // Each run is counted under the first table cell that uses it (Table II's ATFLRec row is
-        // also Table III's (a) and the default row of Tables IV and V).
         var firstCell: [String: String] = [:]
         for cell in plan.cells {
             for run in cell.runs where firstCell[run] == nil {
                 firstCell[run] = "\(cell.dataset) Table \(cell.table) \(cell.row), \(cell.column)"
             }
         }
-        var missing = 0.0
+        var groups: [CellTime] = []  // in plan order (never a Dictionary's order)
         for c in plan.configurations {
-            let result = finished[c.runName]
             let label = firstCell[c.runName] ?? "\(c.data.dataset) \(c.model.rawValue) K=\(c.data.shots)"
-            if !groups.contains(where: { $0.label == label }) { groups.append(Group(label: label)) }
+            if !groups.contains(where: { $0.label == label }) { groups.append(CellTime(label: label)) }
             let g = groups.firstIndex { $0.label == label }!
-            if let result {
-                groups[g].done += 1; groups[g].doneSeconds += result.wallSeconds
+            if let result = finished[c.runName] {
+                groups[g].done += 1
+                groups[g].doneSeconds += result.wallSeconds
             } else {
-                let seconds = Self.expectedSeconds(c, measured: measured)
-                missing += seconds
-                groups[g].todo += 1; groups[g].todoSeconds += seconds
+                groups[g].todo += 1
+                groups[g].todoSeconds += Self.expectedSeconds(c, measured: measured)
             }
-            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", result != nil ? "done" : "todo", c.runName,
-                                c.model.rawValue, c.data.dataset, c.data.shots, c.seed))
         }
-        lines.append("where the time goes (finished: measured wall time; to do: estimated):")
-        for g in groups {
-            lines.append("  \(g.label): \(g.done) done in \(ProgressLine.duration(g.doneSeconds))"
-                         + (g.todo > 0 ? ", \(g.todo) to do, about \(ProgressLine.duration(g.todoSeconds))" : ""))
-        }
-        let done = finished.values.map(\.wallSeconds).reduce(0, +)
-        lines.append("compute so far: \(ProgressLine.duration(done)) in \(finished.count) runs")
-        lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (from finished runs that differ only in the seed where there are any, else PaperSession.estimateSeconds scaled by the most similar finished runs)")
-        return lines
+        return groups
     }
 
     /// What the finished runs say about the cost of the missing ones: wall times by
@@ -262,7 +274,8 @@ public struct PaperSession {
                 ("checkpoint hashes recorded (MANIFEST.sha256)",
                  "\(finished.filter { results[$0.runName]!.0.checkpointSHA256 != nil }.count) of \(finished.count) finished runs"),
             ],
-            tableOne: tableOne, seeds: seeds, totalComputeSeconds: seconds)
+            tableOne: tableOne, seeds: seeds, totalComputeSeconds: seconds,
+            timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best
         // checkpoint by the hash the run recorded (not hashed here: checkpoints are not

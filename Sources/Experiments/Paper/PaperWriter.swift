@@ -10,9 +10,11 @@ public struct ReportContext: Sendable {
     public var seeds: [UInt64]
     /// Sum of the runs' wall times, seconds.
     public var totalComputeSeconds: Double
+    /// Where the time goes, one line per table cell (PaperSession.timeByCell).
+    public var timeByCell: [String]
 
     public init(profile: String, backbone: String, surrogateNotes: [String], environment: [(String, String)],
-                tableOne: String, seeds: [UInt64], totalComputeSeconds: Double) {
+                tableOne: String, seeds: [UInt64], totalComputeSeconds: Double, timeByCell: [String] = []) {
         self.profile = profile
         self.backbone = backbone
         self.surrogateNotes = surrogateNotes
@@ -20,6 +22,7 @@ public struct ReportContext: Sendable {
         self.tableOne = tableOne
         self.seeds = seeds
         self.totalComputeSeconds = totalComputeSeconds
+        self.timeByCell = timeByCell
     }
 }
 
@@ -81,6 +84,11 @@ public struct PaperWriter {
         out += "\n## Table I: instruction template\n\n" + context.tableOne + "\n"
         for t in tables {
             out += "\n## " + t.markdown()
+        }
+        if !context.timeByCell.isEmpty {
+            out += "\n## Where the time goes\n\nPer table cell, each run counted under the first cell that uses it: finished runs by "
+            out += "their measured wall time, runs not finished by an estimate from the finished runs most like them.\n\n"
+            out += context.timeByCell.map { "- \($0)\n" }.joined()
         }
         out += "\n## Environment\n\n" + context.environment.map { "- \($0.0): \($0.1)\n" }.joined()
         return out
