@@ -79,7 +79,7 @@ let testTargets: [Target] = [
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "HDF5Storage", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
 ]
 

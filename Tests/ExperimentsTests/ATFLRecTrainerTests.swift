@@ -1,5 +1,6 @@
 import ATFLRecModel
 import Foundation
+import HDF5Storage
 import SeededRandom
 import TensorCore
 import Testing
@@ -120,5 +121,39 @@ struct PythonLoaderTests {
         expectPythonSucceeded(run, "load_checkpoint.py")
         let output = run.stdout
         #expect(output.contains("python recomputation matches the swift outputs"), "\(output)")
+    }
+
+    /// `make paper` keeps the FBank of the first few items only (PaperSession.intermediatesFBankItems):
+    /// every item vector is still stored, the loader checks the items it has features for, and
+    /// the scores are those of the full file.
+    @Test func intermediatesWithTheFBankOfSomeItemsStillCheckInPython() throws {
+        var c = AudioSignalTask.configuration(.a)
+        c.training.epochs = 2
+        var outcomes: [ATFLRecTrainer.Outcome] = []
+        var dirs: [URL] = []
+        for limit in [nil, 3] as [Int?] {
+            let dir = try Fixtures.temporaryDirectory()
+            let trainer = AudioSignalTask.trainer(c, in: dir)
+            trainer.intermediatesPath = dir.appendingPathComponent("intermediates.h5").path
+            trainer.intermediatesFBankItems = limit
+            outcomes.append(try trainer.run(AudioSignalTask.splits()))
+            dirs.append(dir)
+        }
+        #expect(outcomes[0].predictions == outcomes[1].predictions)
+        let full = try HDF5Reader(path: dirs[0].appendingPathComponent("intermediates.h5").path)
+        let some = try HDF5Reader(path: dirs[1].appendingPathComponent("intermediates.h5").path)
+        let items = try full.read(Int64.self, "/items/ids").values
+        let someItems = try some.read(Int64.self, "/items/ids").values
+        #expect(items.count > 3 && someItems == items)
+        let vectors = try (some.read(Float.self, "/items/vectors").values, full.read(Float.self, "/items/vectors").values)
+        #expect(vectors.0 == vectors.1)
+        let offsets = try full.read(Int64.self, "/items/fbank_offsets").values
+        let someOffsets = try some.read(Int64.self, "/items/fbank_offsets").values
+        #expect(offsets.count == items.count + 1 && someOffsets == Array(offsets.prefix(4)))
+        let frames = try (some.read(Float.self, "/items/fbank").values, full.read(Float.self, "/items/fbank").values)
+        #expect(frames.0 == Array(frames.1.prefix(Int(offsets[3]) * c.audio.numMelBins)))
+        let run = try runPython("paper/tools/load_checkpoint.py", [dirs[1].path])
+        expectPythonSucceeded(run, "load_checkpoint.py with the FBank of 3 items")
+        #expect(run.stdout.contains("audio item vectors: 3 of \(items.count) items"), "\(run.stdout)")
     }
 }

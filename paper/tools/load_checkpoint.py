@@ -57,7 +57,8 @@ def check_atflrec(p, b, im):
         for i in range(len(offsets) - 1):
             v = audio_vector(frames[offsets[i]:offsets[i + 1]][::stride], p, b, pooling)
             worst = max(worst, float(np.max(np.abs(v - stored[i]))))
-        print(f"audio item vectors: {len(offsets) - 1} items, max |python - swift| = {worst:.3g}")
+        total = len(stored)
+        print(f"audio item vectors: {len(offsets) - 1} of {total} items (those whose FBank the file carries), max |python - swift| = {worst:.3g}")
         ok = ok and worst <= 1e-3
     return ok
 

@@ -181,10 +181,15 @@ public struct PaperSession {
         return epochs * (Double(c.data.shots) * perSample + validation * perSample / 3) + 1000 * perSample / 3
     }
 
+    /// Items whose FBank features a paper run's intermediates.h5 carries: enough for
+    /// load_checkpoint.py to check the audio path in another language, without copying the
+    /// dataset's feature cache (about 0.6 GB per ml100k run) into each of ~100 run folders.
+    public static let intermediatesFBankItems = 32
+
     func trainer(_ kind: ModelKind) -> ModelTrainer? {
         switch kind {
         case .atflrec:
-            return ATFLRecModelTrainer(root: locations.root)
+            return ATFLRecModelTrainer(root: locations.root, intermediatesFBankItems: Self.intermediatesFBankItems)
         default:
             guard let settings = try? BaselineSettings.load(baselineSettingsFile(kind)) else { return nil }
             let root = locations.root

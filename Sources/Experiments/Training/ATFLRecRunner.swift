@@ -132,9 +132,12 @@ public final class ATFLRecSetup {
 public struct ATFLRecModelTrainer: ModelTrainer {
     /// Repository root (for the data and model caches and the prompt template).
     public let root: URL
+    /// How many items' FBank features each run's intermediates.h5 carries (nil: all).
+    public let intermediatesFBankItems: Int?
 
-    public init(root: URL = URL(fileURLWithPath: ".")) {
+    public init(root: URL = URL(fileURLWithPath: "."), intermediatesFBankItems: Int? = nil) {
         self.root = root
+        self.intermediatesFBankItems = intermediatesFBankItems
     }
 
     public func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
@@ -143,6 +146,7 @@ public struct ATFLRecModelTrainer: ModelTrainer {
         let data = try setup.data(setup.splits())
         let trainer = setup.trainer(runDirectory: runDirectory.url)
         trainer.intermediatesPath = runDirectory.url.appendingPathComponent("intermediates.h5").path
+        trainer.intermediatesFBankItems = intermediatesFBankItems
         let outcome = try trainer.run(data, progress: progress)
         return (outcome.result, outcome.predictions)
     }

@@ -43,6 +43,8 @@ public final class ATFLRecTrainer {
     public var epochLimitForThisInvocation: Int?
     /// Where to write intermediates.h5 for the test split (its forward pass gives the scores).
     public var intermediatesPath: String?
+    /// How many items' FBank features intermediates.h5 carries (nil: all; see Intermediates).
+    public var intermediatesFBankItems: Int?
 
     public init(network: ATFLRecNetwork, configuration: ExperimentConfiguration, runDirectory: URL,
                 backboneName: String, backboneSHA256: String) {
@@ -151,7 +153,7 @@ public final class ATFLRecTrainer {
         let testScores: [Double]
         if let intermediatesPath {
             let logits = try Intermediates.write(network: network, configuration: configuration, examples: data.test,
-                                                 fbank: data.fbank, to: intermediatesPath)
+                                                 fbank: data.fbank, fbankItems: intermediatesFBankItems, to: intermediatesPath)
             testScores = logits.map { 1 / (1 + exp(-Double($0))) }
         } else {
             testScores = try scores(data.test, data.fbank)
