@@ -46,10 +46,10 @@ public struct RunDirectory: Sendable {
     /// SHA-256 of `best.h5`, recorded in the run's result so the committed manifest can name the
     /// checkpoint that is not committed. A finished run without one is an error, not a gap.
     public func bestCheckpointSHA256() throws -> String {
-        guard let data = FileManager.default.contents(atPath: bestCheckpoint.path) else {
+        guard FileManager.default.fileExists(atPath: bestCheckpoint.path) else {
             throw ConfigurationError("run directory \(url.path): the run finished without \(bestCheckpoint.lastPathComponent)")
         }
-        return SHA256Hex.of(data)
+        return try SHA256Hex.ofFile(bestCheckpoint.path)
     }
 }
 

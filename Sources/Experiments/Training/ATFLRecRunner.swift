@@ -1,6 +1,5 @@
 import ATFLRecModel
 import Autograd
-import Crypto
 import Foundation
 import RecData
 import SeededRandom
@@ -36,7 +35,7 @@ public final class ATFLRecSetup {
         tokenizer = try loadTokenizer(directory: modelDirectory)
         let encoder = try BertEncoder(directory: modelDirectory)
         backboneName = URL(fileURLWithPath: modelDirectory).lastPathComponent
-        backboneSHA256 = try Self.sha256(ofFile: modelDirectory + "/model.safetensors")
+        backboneSHA256 = try SHA256Hex.ofFile(modelDirectory + "/model.safetensors")
         let seeds = SeedBook(seed: c.seed)
         let layout = LoRALayoutKind(rawValue: c.lora.layout.rawValue)!
         let backbone = try LoRABackbone(encoder: encoder, adapters: layout.adapterNames, rank: c.lora.rank, alpha: c.lora.alpha,
@@ -118,13 +117,6 @@ public final class ATFLRecSetup {
                                     target: target, label: 0)
     }
 
-    static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ConfigurationError("\(path): cannot be read") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// `atflrec train` for ATFLRec configurations: the setup, then the trainer, which resumes from
