@@ -68,6 +68,15 @@ struct PaperQuickProfileTests {
                 #expect(auc >= 0 && auc <= 1 && fields[4] == "1", "table \(id): \(fields)")
             }
         }
+        // Table I: the template once and the example of the one dataset, in every format, the same twice.
+        for ext in ["md", "tex", "csv"] {
+            let name = "tables/table-I.\(ext)"
+            #expect(try Data(contentsOf: first.output.appendingPathComponent(name)) == Data(contentsOf: second.output.appendingPathComponent(name)),
+                    "\(name) differs between two quick runs")
+        }
+        let tableOne = try String(contentsOf: first.output.appendingPathComponent("tables/table-I.md"), encoding: .utf8)
+        #expect(tableOne.components(separatedBy: "Template (`paper/prompt_template.txt`)").count == 2)
+        #expect(tableOne.components(separatedBy: "Rendered for test sample ").count == 2 && tableOne.contains(" of synthlens (user "))
         // The report names every claim with a verdict, and the manifest covers the tables and runs.
         let report = try String(contentsOf: first.output.appendingPathComponent("REPORT.md"), encoding: .utf8)
         for claim in ["ATFLRec beats every baseline", "separate adapters (a)", "80 FBank bins are best", "max is the best audio stacking pooling"] {
@@ -79,7 +88,7 @@ struct PaperQuickProfileTests {
         let timeLines = report.components(separatedBy: "## Where the time goes")[1].split(separator: "\n").filter { $0.hasPrefix("- synthlens Table ") }
         #expect(timeLines.count == 21 && timeLines.allSatisfy { $0.contains(": 1 done in ") && !$0.contains("to do") }, "\(timeLines)")
         let manifest = try String(contentsOf: first.output.appendingPathComponent("MANIFEST.sha256"), encoding: .utf8)
-        #expect(manifest.contains("tables/table-II-synthlens.csv") && manifest.contains("REPORT.md"))
+        #expect(manifest.contains("tables/table-II-synthlens.csv") && manifest.contains("tables/table-I.csv") && manifest.contains("REPORT.md"))
         #expect(manifest.split(separator: "\n").filter { $0.contains("/result.json") }.count == 21)
         // Every run's checkpoint is listed by the hash the run recorded, and the file it names
         // (here, in this test's checkpoint folder) has that hash: `sha256sum -c` would pass.

@@ -44,6 +44,13 @@ struct PaperAssemblyTests {
         #expect(byClaim["separate adapters (a) are best among the LoRA layouts"] == .holds)
         #expect(byClaim["one fused adapter (b) beats text only (c)"] == .holds)
         #expect(byClaim["80 FBank bins are best"] == .holds)
+        // Table IV's "fusion max" keeps both poolings at max, so it is the "stacking max" runs:
+        // named, not tested against themselves.
+        let iv = tables[2]
+        let fusionMax = iv.cells.first { $0.row == "fusion max" }!
+        #expect(fusionMax.sameRunsAs == "stacking max" && fusionMax.pValue == nil)
+        #expect(iv.cells.filter { $0.sameRunsAs != nil }.map(\.row) == ["fusion max"])
+        #expect(iv.cells.first { $0.row == "fusion sum" }!.pValue == 0.001)
         // All pooling rows are equal here: no row is significantly ahead of another.
         #expect(byClaim["max is the best audio stacking pooling"] == .inconclusive)
     }

@@ -27,9 +27,29 @@ struct TableRenderingTests {
     @Test func csvAndLatexCarryEveryCell() {
         let csv = table.csv().split(separator: "\n")
         #expect(csv.count == 3)
-        #expect(csv[2] == "II,ml100k,ATFLRec,K=100,3,0.620000,0.020000,0.600000 0.620000 0.640000,,0.6042")
+        #expect(csv[1] == "II,ml100k,GRU4Rec,K=100,3,0.520000,0.020000,0.500000 0.520000 0.540000,0.01234,,")
+        #expect(csv[2] == "II,ml100k,ATFLRec,K=100,3,0.620000,0.020000,0.600000 0.620000 0.640000,,0.6042,")
+        // A p-value far below 1e-6 keeps its magnitude.
+        #expect(RenderedTable.significant(3.25e-9) == "3.25e-09" && RenderedTable.significant(0.0912771234) == "0.0912771")
         let tex = table.latex()
         #expect(tex.contains("ATFLRec & $0.6200 \\pm 0.0200$ & 0.6042 \\\\"))
         #expect(tex.contains("GRU4Rec & $0.5200 \\pm 0.0200$ & -- \\\\"))
+    }
+
+    /// A row made of the claimed-best row's own runs (Table IV's "fusion max") names them
+    /// instead of showing a p-value, in Markdown and CSV.
+    @Test func aRowOfTheBestRowsRunsSaysSo() {
+        let t = RenderedTable(
+            id: "IV", title: "Pooling", dataset: "ml100k", rows: ["stacking max", "fusion max"], columns: ["K=500"],
+            cells: [
+                CellSummary(row: "stacking max", column: "K=500", aucs: [0.6, 0.62, 0.64], pValue: nil, paperValue: nil),
+                CellSummary(row: "fusion max", column: "K=500", aucs: [0.6, 0.62, 0.64], pValue: nil, paperValue: nil,
+                            sameRunsAs: "stacking max"),
+            ])
+        #expect(t.markdown().contains("| fusion max | 0.6200 ± 0.0200 (n=3, same runs as stacking max) | not in our copy of the paper |"))
+        #expect(t.markdown().contains("| stacking max | 0.6200 ± 0.0200 (n=3) |"))
+        let csv = t.csv().split(separator: "\n")
+        #expect(csv[0].hasSuffix(",p_value_vs_claimed_best,paper_auc,same_runs_as"))
+        #expect(csv[2] == "IV,ml100k,fusion max,K=500,3,0.620000,0.020000,0.600000 0.620000 0.640000,,,stacking max")
     }
 }

@@ -21,15 +21,19 @@ public enum PaperAssembly {
                     let runs = cell.runs.compactMap { results[$0] }
                     guard runs.count == cell.runs.count else { continue }
                     var p: Double?
+                    var sameRunsAs: String?
                     if cell.row != table.claimedBestRow,
                        let best = cells.first(where: { $0.row == table.claimedBestRow && $0.column == cell.column }) {
                         let bestRuns = best.runs.compactMap { results[$0] }
-                        if bestRuns.count == best.runs.count {
+                        if best.runs == cell.runs {
+                            sameRunsAs = best.row
+                        } else if bestRuns.count == best.runs.count {
                             p = significance(runs.map(\.1), bestRuns.map(\.1))
                         }
                     }
                     summaries.append(CellSummary(row: cell.row, column: cell.column, aucs: runs.map(\.0.testAUC),
-                                                 pValue: p, paperValue: table.paperValue(row: cell.row, column: cell.column)))
+                                                 pValue: p, paperValue: table.paperValue(row: cell.row, column: cell.column),
+                                                 sameRunsAs: sameRunsAs))
                 }
                 out.append(RenderedTable(id: table.id, title: table.title, dataset: dataset,
                                          rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries))

@@ -270,8 +270,8 @@ public struct PaperSession {
         var files = try writer.writeTables(rendered, plan: plan)
         let finished = plan.configurations.filter { results[$0.runName] != nil }
         let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
-        var tableOne = ""
-        for dataset in datasets { tableOne += try TableOne.markdown(base: datasetBases[dataset] ?? base, dataset: dataset, root: locations.root) }
+        let tableOne = try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root)
+        files += try writer.writeTableOne(tableOne)
         let context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
             environment: environment + [
@@ -279,7 +279,7 @@ public struct PaperSession {
                 ("checkpoint hashes recorded (MANIFEST.sha256)",
                  "\(finished.filter { results[$0.runName]!.0.checkpointSHA256 != nil }.count) of \(finished.count) finished runs"),
             ],
-            tableOne: tableOne, seeds: seeds, totalComputeSeconds: seconds,
+            tableOne: tableOne.markdown(), seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best

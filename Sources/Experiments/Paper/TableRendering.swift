@@ -11,13 +11,18 @@ public struct CellSummary: Sendable, Equatable {
     public let pValue: Double?
     /// The paper's value, where our copy of the paper has it.
     public let paperValue: Double?
+    /// The claimed-best row when this cell is made of exactly its runs (Table IV's "fusion max"
+    /// is "stacking max": both keep every pooling at its default). No test is made then: a
+    /// p-value of 1 from comparing runs with themselves would read as evidence.
+    public let sameRunsAs: String?
 
-    public init(row: String, column: String, aucs: [Double], pValue: Double?, paperValue: Double?) {
+    public init(row: String, column: String, aucs: [Double], pValue: Double?, paperValue: Double?, sameRunsAs: String? = nil) {
         self.row = row
         self.column = column
         self.aucs = aucs
         self.pValue = pValue
         self.paperValue = paperValue
+        self.sameRunsAs = sameRunsAs
     }
 
     public var mean: Double { aucs.isEmpty ? .nan : aucs.reduce(0, +) / Double(aucs.count) }
@@ -59,6 +64,12 @@ public struct RenderedTable: Sendable {
         x.isNaN ? "n/a" : String(format: "%.\(digits)f", x)
     }
 
+    /// Six significant digits, exponent when small: a CSV p-value keeps its size (fixed six
+    /// decimals would print a DeLong p of 3e-9 as 0.000000).
+    static func significant(_ x: Double) -> String {
+        x.isNaN ? "n/a" : String(format: "%.6g", x)
+    }
+
     static func pText(_ p: Double?) -> String {
         guard let p else { return "" }
         return p < 1e-4 ? "p<1e-4" : "p=\(fixed(p, 4))"
@@ -72,7 +83,7 @@ public struct RenderedTable: Sendable {
             var line = "| \(row) |"
             for column in columns {
                 guard let c = cell(row, column) else { line += " not run yet | |"; continue }
-                let p = Self.pText(c.pValue)
+                let p = c.sameRunsAs.map { "same runs as \($0)" } ?? Self.pText(c.pValue)
                 line += " \(Self.fixed(c.mean, 4)) ± \(Self.fixed(c.standardDeviation, 4)) (n=\(c.aucs.count)\(p.isEmpty ? "" : ", " + p)) |"
                 line += " \(c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
             }
@@ -103,19 +114,20 @@ public struct RenderedTable: Sendable {
         return out
     }
 
-    /// One line per cell: table, dataset, row, column, n, mean, sd, per-seed AUCs, p, paper.
+    /// One line per cell: table, dataset, row, column, n, mean, sd, per-seed AUCs, p, paper, and
+    /// the claimed-best row when the cell is made of the same runs (then p is empty).
     public func csv() -> String {
         func quote(_ s: String) -> String {
             s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc\n"
+        var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc,same_runs_as\n"
         for row in rows {
             for column in columns {
                 guard let c = cell(row, column) else { continue }
                 let fields = [
                     id, dataset, row, column, String(c.aucs.count), Self.fixed(c.mean, 6),
                     Self.fixed(c.standardDeviation, 6), c.aucs.map { Self.fixed($0, 6) }.joined(separator: " "),
-                    c.pValue.map { Self.fixed($0, 6) } ?? "", c.paperValue.map { Self.fixed($0, 4) } ?? "",
+                    c.pValue.map(Self.significant) ?? "", c.paperValue.map { Self.fixed($0, 4) } ?? "", c.sameRunsAs ?? "",
                 ]
                 out += fields.map(quote).joined(separator: ",") + "\n"
             }
