@@ -16,6 +16,9 @@ let allBenchmarks: [Benchmark] = [
     encoderBenchmark,
 ]
 
+// A CPU newer than OpenBLAS gets its generic kernels, several times slower: restart once with
+// the kernels the CPU supports (BLASCore). First, before any BLAS work.
+BLASCore.restartWithSupportedCoreIfNeeded(program: "atflrec-bench")
 // The same allocator policy as the atflrec program, so the benchmarks time what training runs.
 AllocatorPolicy.keepLargeBlocksInHeap()
 // OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).

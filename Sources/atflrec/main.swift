@@ -18,6 +18,9 @@ struct ATFLRec: ParsableCommand {
         ])
 }
 
+// A CPU newer than OpenBLAS gets its generic kernels, several times slower: restart once with
+// the kernels the CPU supports (BLASCore). First, before any BLAS work.
+BLASCore.restartWithSupportedCoreIfNeeded(program: "atflrec")
 // Training reuses large tensor buffers instead of taking fresh pages each batch.
 AllocatorPolicy.keepLargeBlocksInHeap()
 // OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).
