@@ -47,7 +47,7 @@ let libraryTargets: [Target] = [
     ]),
     .target(name: "Experiments", dependencies: [
         "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
-        "TextModels", "HDF5Storage", "SeededRandom", "CBLAS", "CSndfile",
+        "TextModels", "HDF5Storage", "SeededRandom", "TensorCore", "CBLAS", "CSndfile",
         .product(name: "Crypto", package: "swift-crypto"),
     ]),
 ]
@@ -79,7 +79,7 @@ let testTargets: [Target] = [
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "HDF5Storage", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "HDF5Storage", "TensorCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
 ]
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TensorCore
 import TestSupport
 @testable import Experiments
 
@@ -89,6 +90,8 @@ struct PaperRunnerTests {
         _ = try runner.execute(PaperPlan(filtering: plan) { $0.runName == c.runName }, log: { _ in })
         let expected = SHA256Hex.of(Data("weights of \(c.runName)".utf8))
         #expect(try store.load(c)?.0.checkpointSHA256 == expected)
+        // and the OpenBLAS kernels it was trained with.
+        #expect(try store.load(c)?.0.blasCore == BLASCore.current)
         #expect(expected.count == 64 && expected != SHA256Hex.of(Data()))
 
         trainer.leavesCheckpoint = false

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Trains and evaluates one configuration. Implemented per model family (ATFLRec, baselines);
 /// a trainer writes its checkpoints under `runDirectory` and returns the run's small results.
@@ -43,6 +44,7 @@ public struct PaperRunner {
             try run.prepare()
             var (result, predictions) = try trainer(c.model)!.run(c, in: run, progress: progress)
             result.checkpointSHA256 = try run.bestCheckpointSHA256()
+            result.blasCore = BLASCore.current
             try store.save(c, result: result, predictions: predictions)
             results[c.runName] = (result, predictions)
             progress.log("finished \(c.runName): test AUC \(String(format: "%.4f", result.testAUC)) in \(ProgressLine.duration(result.wallSeconds)) (\(i + 1)/\(missing.count))")

@@ -34,6 +34,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// renders the tables, and `sha256sum -c` checks a re-trained or downloaded checkpoint
     /// against it. Absent for runs stored before it was recorded whose checkpoint is gone.
     public var checkpointSHA256: String?
+    /// OpenBLAS's kernels the run was trained with (BLASCore.current: "Cooperlake", "Haswell",
+    /// "Zen", ...). Different kernel families round products differently in the last bits, and
+    /// training carries that on, so a re-run matches bit for bit only on the same family
+    /// (README, "Determinism"). Absent for runs stored before it was recorded (2026-12-02).
+    public var blasCore: String?
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,
