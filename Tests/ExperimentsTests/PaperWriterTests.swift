@@ -55,4 +55,12 @@ struct PaperWriterTests {
         }
         #expect(bytes[0] == bytes[1])
     }
+
+    /// The report's environment counts the finished runs per OpenBLAS kernel family, most first,
+    /// ties by name, runs stored before the kernels were recorded as "not recorded".
+    @Test func kernelFamiliesOfTheRunsAreCounted() {
+        #expect(PaperSession.kernelCounts(["Cooperlake", nil, "Haswell", nil, "Cooperlake", nil]) == "not recorded 3, Cooperlake 2, Haswell 1")
+        #expect(PaperSession.kernelCounts(["Zen", "Haswell"]) == "Haswell 1, Zen 1")
+        #expect(PaperSession.kernelCounts([]) == "no runs")
+    }
 }

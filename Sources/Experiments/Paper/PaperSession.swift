@@ -278,6 +278,8 @@ public struct PaperSession {
                 ("runs finished", "\(finished.count) of \(plan.configurations.count)"),
                 ("checkpoint hashes recorded (MANIFEST.sha256)",
                  "\(finished.filter { results[$0.runName]!.0.checkpointSHA256 != nil }.count) of \(finished.count) finished runs"),
+                ("OpenBLAS kernels of the finished runs (result.json blasCore)",
+                 Self.kernelCounts(finished.map { results[$0.runName]!.0.blasCore })),
             ],
             tableOne: tableOne.markdown(), seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
@@ -296,6 +298,15 @@ public struct PaperSession {
         }
         files.append(try writer.writeManifest(manifestFiles, recorded: checkpoints))
         return files
+    }
+
+    /// "Cooperlake 5, not recorded 85": runs per OpenBLAS kernel family, most first, then by name
+    /// (the line above says which kernels this render ran with; the runs' own may differ).
+    static func kernelCounts(_ cores: [String?]) -> String {
+        guard !cores.isEmpty else { return "no runs" }
+        var counts: [String: Int] = [:]
+        for c in cores { counts[c ?? "not recorded", default: 0] += 1 }
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
     var backboneDescription: String {
