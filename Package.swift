@@ -80,7 +80,7 @@ let testTargets: [Target] = [
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "HDF5Storage", "TensorCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport", "TensorCore", .product(name: "Crypto", package: "swift-crypto")]),
 ]
 
 let package = Package(

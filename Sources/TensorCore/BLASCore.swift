@@ -29,6 +29,19 @@ public enum BLASCore {
         return "Haswell"
     }
 
+    /// `replacement` for this process and machine: its OpenBLAS core, /proc/cpuinfo and
+    /// OPENBLAS_CORETYPE. Test helpers set it for the programs they start, so those do not
+    /// restart (and print the notice) on a machine OpenBLAS does not know.
+    public static func replacementForThisMachine() -> String? {
+        #if os(Linux)
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return replacement(current: current, cpuFlags: cpuFlags(cpuinfo: cpuinfo),
+                           userChoice: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
+        #else
+        return nil
+        #endif
+    }
+
     /// The flags of the first processor in /proc/cpuinfo (empty where there is none).
     public static func cpuFlags(cpuinfo: String) -> Set<String> {
         for line in cpuinfo.split(separator: "\n") where line.hasPrefix("flags") {
@@ -43,9 +56,7 @@ public enum BLASCore {
     /// a failed restart is reported and the program goes on with the generic kernels.
     public static func restartWithSupportedCoreIfNeeded(program: String) {
         #if os(Linux)
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
-        guard let core = replacement(current: current, cpuFlags: cpuFlags(cpuinfo: cpuinfo), userChoice: user) else { return }
+        guard let core = replacementForThisMachine() else { return }
         FileHandle.standardError.write(Data(("\(program): OpenBLAS \(versionNumber) does not know this CPU and chose its generic "
             + "Prescott kernels; restarting with OPENBLAS_CORETYPE=\(core) (set OPENBLAS_CORETYPE to choose)\n").utf8))
         setenv("OPENBLAS_CORETYPE", core, 1)
@@ -55,7 +66,7 @@ public enum BLASCore {
     }
 
     /// "0.3.21" from openblas_get_config ("OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ...").
-    static var versionNumber: String {
+    public static var versionNumber: String {
         let words = String(cString: openblas_get_config()).split(separator: " ")
         return words.count > 1 ? String(words[1]) : "?"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Testing
 
 /// Output of one run of the built `atflrec` binary.
@@ -29,7 +30,9 @@ public func atflrecBinary() -> URL? {
 
 /// Runs the built `atflrec` with `arguments`; records a failure (with how to build it) and
 /// returns nil when the binary cannot be found.
-public func runATFLRec(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
+/// With `choosingBLASCore` false the program gets no OPENBLAS_CORETYPE and picks its kernels itself.
+public func runATFLRec(_ arguments: [String], choosingBLASCore: Bool = true,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
     guard let binary = atflrecBinary() else {
         let message = "the atflrec binary was not found next to the test bundle (\(CommandLine.arguments[0])); "
             + "`swift build` (or `swift test`, which builds it) first"
@@ -39,6 +42,16 @@ public func runATFLRec(_ arguments: [String], sourceLocation: SourceLocation = #
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    // On a CPU OpenBLAS does not know, the program would restart itself with the kernels the CPU
+    // supports and say so on stderr (BLASCore), which tests that read stderr exactly would see.
+    // The same kernels are chosen here instead, so the program runs as it would after restarting.
+    var environment = ProcessInfo.processInfo.environment
+    if !choosingBLASCore {
+        environment["OPENBLAS_CORETYPE"] = nil
+    } else if let core = BLASCore.replacementForThisMachine() {
+        environment["OPENBLAS_CORETYPE"] = core
+    }
+    process.environment = environment
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
