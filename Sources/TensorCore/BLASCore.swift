@@ -60,7 +60,10 @@ public enum BLASCore {
         FileHandle.standardError.write(Data(("\(program): OpenBLAS \(versionNumber) does not know this CPU and chose its generic "
             + "Prescott kernels; restarting with OPENBLAS_CORETYPE=\(core) (set OPENBLAS_CORETYPE to choose)\n").utf8))
         setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The resolved path, not /proc/self/exe itself: the kernel names a process after the
+        // file it executes, and ps and top should still say "\(program)", not "exe".
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        execv(executable, CommandLine.unsafeArgv)
         FileHandle.standardError.write(Data("\(program): restart failed (errno \(errno)); going on with the Prescott kernels\n".utf8))
         #endif
     }
