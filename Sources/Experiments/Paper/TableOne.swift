@@ -72,11 +72,7 @@ public struct TableOne: Sendable, Equatable {
     /// Verbatim blocks. Titles may hold any Unicode (synthlens has CJK and emoji): typeset with
     /// XeLaTeX or LuaLaTeX and a font that has them.
     public func latex() -> String {
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "\\", with: "\\textbackslash{}").replacingOccurrences(of: "_", with: "\\_")
-                .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "#", with: "\\#")
-        }
+        let escape = RenderedTable.latexEscaped
         var out = "% Table I: the instruction template (\(escape(Self.templatePath))) and one rendered prompt per dataset\n"
         out += "\\paragraph{Template}\n\\begin{verbatim}\n\(template)\n\\end{verbatim}\n"
         for e in examples {
@@ -89,10 +85,7 @@ public struct TableOne: Sendable, Equatable {
     /// One line for the template (dataset and sample fields empty) and one per example; the
     /// text field keeps its line breaks inside quotes (RFC 4180).
     public func csv() -> String {
-        func quote(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        let quote = RenderedTable.csvField
         var out = "table,kind,dataset,sample_id,user,target_item,label,text\n"
         out += ["I", "template", "", "", "", "", "", template].map(quote).joined(separator: ",") + "\n"
         for e in examples {

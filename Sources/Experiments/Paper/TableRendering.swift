@@ -70,6 +70,20 @@ public struct RenderedTable: Sendable {
         x.isNaN ? "n/a" : String(format: "%.6g", x)
     }
 
+    /// Text for LaTeX outside verbatim: backslash first, then the specials table labels can hold.
+    static func latexEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\textbackslash{}")
+            .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "#", with: "\\#")
+    }
+
+    /// One CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote
+    /// or a line break (Table I's prompts span lines).
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
     static func pText(_ p: Double?) -> String {
         guard let p else { return "" }
         return p < 1e-4 ? "p<1e-4" : "p=\(fixed(p, 4))"
@@ -93,11 +107,7 @@ public struct RenderedTable: Sendable {
     }
 
     public func latex() -> String {
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "\\", with: "\\textbackslash{}")
-                .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "#", with: "\\#")
-        }
+        let escape = Self.latexEscaped
         var out = "% Table \(id) (\(escape(dataset))): \(escape(title))\n"
         out += "\\begin{tabular}{l" + String(repeating: "rr", count: columns.count) + "}\n\\hline\n"
         out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) paper" }.joined(separator: " & ") + " \\\\\n\\hline\n"
@@ -117,9 +127,7 @@ public struct RenderedTable: Sendable {
     /// One line per cell: table, dataset, row, column, n, mean, sd, per-seed AUCs, p, paper, and
     /// the claimed-best row when the cell is made of the same runs (then p is empty).
     public func csv() -> String {
-        func quote(_ s: String) -> String {
-            s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        let quote = Self.csvField
         var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc,same_runs_as\n"
         for row in rows {
             for column in columns {
