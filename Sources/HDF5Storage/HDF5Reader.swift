@@ -118,16 +118,7 @@ public final class HDF5Reader: @unchecked Sendable {
     /// As `read(_:_:)`, and throws `.shapeMismatch` naming both shapes unless the stored shape
     /// equals `expectShape` (checked before any data is read).
     public func read<T: HDF5Scalar>(_ type: T.Type, _ dataset: String, expectShape: [Int]?) throws -> HDF5Array<T> {
-        try HDF5Library.locked {
-            let p = normalizedPath(dataset)
-            let d = try openDataset(p)
-            defer { H5Dclose(d) }
-            let t = H5Dget_type(d)
-            defer { H5Tclose(t) }
-            guard HDF5Objects.isNumeric(type: t) else {
-                throw error(.typeMismatch, p, "stored as \(HDF5Objects.describe(type: t)), cannot be read as \(T.self)")
-            }
-            let shape = try datasetShape(d, p)
+        try withNumericDataset(type, dataset) { d, p, t, shape in
             if let expected = expectShape, expected != shape {
                 throw error(.shapeMismatch, p, "shape \(shape) where \(expected) was expected")
             }
@@ -150,16 +141,7 @@ public final class HDF5Reader: @unchecked Sendable {
     /// Reads rows `rows` (a range along the first dimension) of a numeric dataset: shape
     /// `[rows.count] + shape.dropFirst()`. Only those rows are read from the file.
     public func read<T: HDF5Scalar>(_ type: T.Type, _ dataset: String, rows: Range<Int>) throws -> HDF5Array<T> {
-        try HDF5Library.locked {
-            let p = normalizedPath(dataset)
-            let d = try openDataset(p)
-            defer { H5Dclose(d) }
-            let t = H5Dget_type(d)
-            defer { H5Tclose(t) }
-            guard HDF5Objects.isNumeric(type: t) else {
-                throw error(.typeMismatch, p, "stored as \(HDF5Objects.describe(type: t)), cannot be read as \(T.self)")
-            }
-            let shape = try datasetShape(d, p)
+        try withNumericDataset(type, dataset) { d, p, _, shape in
             guard let first = shape.first else { throw error(.shapeMismatch, p, "is a scalar; it has no rows") }
             guard rows.lowerBound >= 0 && rows.upperBound <= first else {
                 throw error(.shapeMismatch, p, "rows \(rows.lowerBound)..<\(rows.upperBound) outside 0..<\(first) of shape \(shape)")
@@ -308,6 +290,24 @@ public final class HDF5Reader: @unchecked Sendable {
     private func requireKind(_ kind: HDF5ObjectKind, _ p: String) throws {
         guard let actual = HDF5Objects.kind(file, p) else { throw error(.noSuchObject, p, "no such \(kind.rawValue)") }
         guard actual == kind else { throw error(.wrongObjectKind, p, "is a \(actual.rawValue), not a \(kind.rawValue)") }
+    }
+
+    /// Opens `dataset` under the library lock, checks it holds numbers (readable as any `T`) and
+    /// has a dataspace, and calls `body` with the dataset, its normalised path, its stored type
+    /// and its shape; both handles are closed afterwards. `body` runs under the lock too.
+    private func withNumericDataset<T, R>(_ type: T.Type, _ dataset: String,
+                                          _ body: (hid_t, String, hid_t, [Int]) throws -> R) throws -> R {
+        try HDF5Library.locked {
+            let p = normalizedPath(dataset)
+            let d = try openDataset(p)
+            defer { H5Dclose(d) }
+            let t = H5Dget_type(d)
+            defer { H5Tclose(t) }
+            guard HDF5Objects.isNumeric(type: t) else {
+                throw error(.typeMismatch, p, "stored as \(HDF5Objects.describe(type: t)), cannot be read as \(T.self)")
+            }
+            return try body(d, p, t, try datasetShape(d, p))
+        }
     }
 
     private func openDataset(_ p: String) throws -> hid_t {
