@@ -73,6 +73,7 @@ struct ATFLRecTrainerTests {
         // 96 samples / batch 8 = 12 micro-batches per epoch, 2 per step: 48 steps in 8 epochs.
         #expect(outcome.result.optimizerSteps == 48)
         #expect(outcome.predictions.sampleIDs.count == 64)
+        #expect(outcome.result.resumedAtEpochs == [], "trained in one process")
     }
 
     @Test func textOnlyLayoutCannotSeeTheAudioSignal() throws {
@@ -99,6 +100,57 @@ struct ATFLRecTrainerTests {
             let x = try Checkpoint.read(from: whole.appendingPathComponent(file).path)
             let y = try Checkpoint.read(from: split.appendingPathComponent(file).path)
             #expect(x == y, "\(file) differs after resume")
+        }
+    }
+
+    /// A run trained by three processes (killed after epochs 2 and 4) reports the time of all
+    /// three: each process adds its time to elapsed.json after every checkpoint. The first
+    /// process's record is raised to 1000 s so that the sum is told apart from the last
+    /// process's own time whatever the machine's speed.
+    @Test func aResumedRunCountsTheTimeOfEveryProcess() throws {
+        let c = AudioSignalTask.configuration(.a)
+        let dir = try Fixtures.temporaryDirectory()
+        let recordURL = dir.appendingPathComponent(TrainingClock.fileName)
+        func record() throws -> TrainingClock.Record {
+            try JSONDecoder().decode(TrainingClock.Record.self, from: Data(contentsOf: recordURL))
+        }
+        func process(epochLimit: Int?) throws -> (ATFLRecTrainer.Outcome, seconds: Double) {
+            let trainer = AudioSignalTask.trainer(c, in: dir)
+            trainer.epochLimitForThisInvocation = epochLimit
+            let start = Date()
+            let outcome = try trainer.run(AudioSignalTask.splits())
+            return (outcome, Date().timeIntervalSince(start))
+        }
+        let first = try process(epochLimit: 2)
+        var firstRecord = try record()
+        #expect(firstRecord.epoch == 2 && firstRecord.resumedAtEpochs == [])
+        #expect(firstRecord.seconds > 0 && firstRecord.seconds <= first.seconds, "\(firstRecord), process \(first.seconds) s")
+        firstRecord.seconds = 1000
+        try JSONEncoder().encode(firstRecord).write(to: recordURL)
+
+        let second = try process(epochLimit: 2)
+        let secondRecord = try record()
+        #expect(secondRecord.epoch == 4 && secondRecord.resumedAtEpochs == [2])
+        #expect(secondRecord.seconds > 1000 && secondRecord.seconds <= 1000 + second.seconds, "\(secondRecord), process \(second.seconds) s")
+
+        let (last, lastSeconds) = try process(epochLimit: nil)
+        #expect(last.finished && last.result.epochsRun == 8)
+        #expect(last.result.resumedAtEpochs == [2, 4])
+        #expect(last.result.wallSeconds > secondRecord.seconds && last.result.wallSeconds <= secondRecord.seconds + lastSeconds,
+                "wall \(last.result.wallSeconds), earlier \(secondRecord.seconds), last process \(lastSeconds)")
+    }
+
+    @Test func aDamagedTimeRecordIsAnErrorNamingTheFile() throws {
+        let c = AudioSignalTask.configuration(.a)
+        let dir = try Fixtures.temporaryDirectory()
+        let first = AudioSignalTask.trainer(c, in: dir)
+        first.epochLimitForThisInvocation = 1
+        _ = try first.run(AudioSignalTask.splits())
+        try Data("{\"epoch\": 1".utf8).write(to: dir.appendingPathComponent(TrainingClock.fileName))
+        #expect {
+            _ = try AudioSignalTask.trainer(c, in: dir).run(AudioSignalTask.splits())
+        } throws: { error in
+            "\(error)".contains(TrainingClock.fileName) && "\(error)".contains("not a training-time record")
         }
     }
 }

@@ -15,7 +15,9 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var bestValidationAUC: Double
     public var epochsRun: Int
     public var optimizerSteps: Int
-    /// Wall time of training and evaluation, seconds (informative; not part of any table).
+    /// Wall time of training and evaluation, seconds (informative; not part of any table). A run
+    /// resumed after an interruption sums its processes, each up to its last checkpoint
+    /// (TrainingClock); results stored before 2026-12-02 count the last process only.
     public var wallSeconds: Double
     public var trainSamplesPerSecond: Double
     /// Few-shot training samples by id, so every model of a comparison provably saw the same K.
@@ -39,6 +41,10 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// training carries that on, so a re-run matches bit for bit only on the same family
     /// (README, "Determinism"). Absent for runs stored before it was recorded (2026-12-02).
     public var blasCore: String?
+    /// ATFLRec: the epochs after which training continued from checkpoint.h5 in a new process
+    /// (empty: trained in one go). Absent for baselines and for runs stored before it was
+    /// recorded (2026-12-02).
+    public var resumedAtEpochs: [Int]?
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,

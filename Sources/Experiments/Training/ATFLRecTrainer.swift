@@ -66,7 +66,7 @@ public final class ATFLRecTrainer {
     }
 
     public func run(_ data: ATFLRecDataSplits, progress: ProgressLine? = nil) throws -> Outcome {
-        let start = Date()
+        var clock = TrainingClock(runDirectory: runDirectory)
         let t = configuration.training
         let microPerEpoch = data.train.count / t.batchSize
         guard microPerEpoch > 0 else {
@@ -101,6 +101,8 @@ public final class ATFLRecTrainer {
             lossCurve = c.trainLossCurve
             aucCurve = c.validationAUCCurve
             sinceBest = epoch - 1 - bestEpoch
+            try clock.resume(atEpoch: epoch)
+            progress?.log("\(configuration.runName): resuming from checkpoint.h5 after epoch \(epoch) (\(ProgressLine.duration(clock.totalSeconds)) of training so far)")
         }
 
         var epochsThisInvocation = 0
@@ -144,6 +146,7 @@ public final class ATFLRecTrainer {
             epochsThisInvocation += 1
             try snapshot(step: step, epoch: epoch, bestAUC: bestAUC, bestEpoch: bestEpoch, adam: adam, shuffle: shuffle,
                          curves: (lossCurve, aucCurve)).write(to: checkpointPath)
+            try clock.record(epoch: epoch)
             progress?.log(String(format: "%@ epoch %d: train loss %.4f, validation AUC %.4f%@", configuration.runName, epoch,
                                  lossCurve.last!, auc, bestEpoch == epoch - 1 ? " (best)" : ""))
         }
@@ -161,14 +164,15 @@ public final class ATFLRecTrainer {
         let labels = data.test.map { Int($0.label) }
         let predictions = Predictions(sampleIDs: data.test.map(\.sampleID), users: data.testUsers, labels: labels, scores: testScores)
         let evaluation = try TestEvaluation(predictions)
-        let wall: Double = Date().timeIntervalSince(start)
-        let trained = Double(epochsThisInvocation * microPerEpoch * t.batchSize)
+        let wall = clock.totalSeconds
+        let trained = Double(epoch * microPerEpoch * t.batchSize)
         var result = RunResult(
             run: configuration.runName, configurationHash: configuration.hash(), testAUC: evaluation.auc,
             testUAUC: evaluation.uauc, testLogLoss: evaluation.logLoss, bestValidationAUC: bestAUC, epochsRun: epoch, optimizerSteps: step,
             wallSeconds: wall, trainSamplesPerSecond: trained / max(wall, 1e-9), trainSampleIDs: data.train.map(\.sampleID))
         result.trainLossCurve = lossCurve
         result.validationAUCCurve = aucCurve
+        result.resumedAtEpochs = clock.resumedAtEpochs
         return Outcome(result: result, predictions: predictions, finished: true)
     }
 
