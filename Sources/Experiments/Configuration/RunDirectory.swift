@@ -71,4 +71,12 @@ public enum AtomicFile {
             throw ConfigurationError("\(url.path): cannot be written (\(error.localizedDescription))")
         }
     }
+
+    /// Writes `value` as the project's JSON files are written: sorted keys, indented, slashes
+    /// unescaped (so the bytes are the same on every run and easy to diff).
+    public static func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try write(try encoder.encode(value), to: url)
+    }
 }

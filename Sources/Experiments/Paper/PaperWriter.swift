@@ -58,10 +58,8 @@ public struct PaperWriter {
                 cells.append(CellJSON(table: t.id, dataset: t.dataset, row: c.row, column: c.column, aucs: c.aucs, runs: runs))
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let url = dir.appendingPathComponent("cells.json")
-        try AtomicFile.write(try encoder.encode(cells), to: url)
+        try AtomicFile.writeJSON(cells, to: url)
         written.append(url)
         return written
     }

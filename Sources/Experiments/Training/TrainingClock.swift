@@ -11,7 +11,7 @@ import Foundation
 /// The record sits beside the checkpoint, not inside it: checkpoint bytes must not depend on
 /// timing, since their SHA-256 is recorded in the run's result and the paper's manifest.
 struct TrainingClock {
-    struct Record: Codable, Equatable {
+    struct Record: Codable {
         /// The epoch of the checkpoint written just before this record.
         var epoch: Int
         /// Seconds of every process so far, each up to its last checkpoint.
@@ -52,9 +52,6 @@ struct TrainingClock {
 
     /// Records the time so far; called right after checkpoint.h5 of `epoch` epochs is written.
     func record(epoch: Int) throws {
-        let record = Record(epoch: epoch, seconds: totalSeconds, resumedAtEpochs: resumedAtEpochs)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(record), to: url)
+        try AtomicFile.writeJSON(Record(epoch: epoch, seconds: totalSeconds, resumedAtEpochs: resumedAtEpochs), to: url)
     }
 }
