@@ -37,9 +37,9 @@ struct TrainCommand: ParsableCommand {
                 trainer = BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0) }
             }
             let progress = ProgressLine(label: c.runName, total: c.training.epochs * max(1, c.data.shots / c.training.batchSize))
-            let (result, predictions) = try trainer.run(c, in: run, progress: progress)
+            let (trained, predictions) = try trainer.run(c, in: run, progress: progress)
             let store = RunStore(root: URL(fileURLWithPath: checkpoints))
-            try store.save(c, result: result, predictions: predictions)
+            let result = try store.saveFinished(c, result: trained, predictions: predictions, in: run)
             print(String(format: "%@: test AUC %.4f, UAUC %.4f, log loss %.4f, best validation AUC %.4f, %d epochs, %.1f s",
                          c.runName, result.testAUC, result.testUAUC, result.testLogLoss, result.bestValidationAUC, result.epochsRun, result.wallSeconds))
         } catch let exit as ExitCode {

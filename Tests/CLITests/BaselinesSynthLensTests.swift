@@ -8,7 +8,9 @@
 // The AUC of 120 samples has a standard deviation of about 0.053 under no signal, so 0.62 is
 // more than 2 standard deviations above chance; the runs are deterministic, so the bound does
 // not flake — it fails only when a model stops learning.
+import Crypto
 import Foundation
+import TensorCore
 import Testing
 import TestSupport
 
@@ -29,5 +31,11 @@ struct BaselinesSynthLensTests {
         #expect(auc > 0.62, "\(model): test AUC \(auc)")
         let trainIDs = result["trainSampleIDs"] as? [Any] ?? []
         #expect(trainIDs.count == 256, "\(model): \(trainIDs.count) training samples")
+        // A run trained by `atflrec train` records what a `make paper` run does: the hash of the
+        // checkpoint it left and the OpenBLAS kernels (those runATFLRec gave the program).
+        let best = try Data(contentsOf: checkpoints.appendingPathComponent(runs[0]).appendingPathComponent("best.h5"))
+        let digest = SHA256.hash(data: best).map { String(format: "%02x", $0) }.joined()
+        #expect(result["checkpointSHA256"] as? String == digest, "\(model): checkpointSHA256")
+        #expect(result["blasCore"] as? String == BLASCore.replacementForThisMachine() ?? BLASCore.current, "\(model): blasCore")
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import TensorCore
 
 /// Trains and evaluates one configuration. Implemented per model family (ATFLRec, baselines);
 /// a trainer writes its checkpoints under `runDirectory` and returns the run's small results.
@@ -42,10 +41,8 @@ public struct PaperRunner {
             progress.update(i, detail: c.runName)
             let run = RunDirectory(root: checkpointsRoot, configuration: c)
             try run.prepare()
-            var (result, predictions) = try trainer(c.model)!.run(c, in: run, progress: progress)
-            result.checkpointSHA256 = try run.bestCheckpointSHA256()
-            result.blasCore = BLASCore.current
-            try store.save(c, result: result, predictions: predictions)
+            let (trained, predictions) = try trainer(c.model)!.run(c, in: run, progress: progress)
+            let result = try store.saveFinished(c, result: trained, predictions: predictions, in: run)
             results[c.runName] = (result, predictions)
             progress.log("finished \(c.runName): test AUC \(String(format: "%.4f", result.testAUC)) in \(ProgressLine.duration(result.wallSeconds)) (\(i + 1)/\(missing.count))")
         }

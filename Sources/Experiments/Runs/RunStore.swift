@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The committed results of finished runs, `paper/runs/<run>/{config.json,result.json,predictions.csv}`.
 /// A run whose three files exist and whose stored configuration hashes to its directory name is
@@ -43,6 +44,20 @@ public struct RunStore: Sendable {
         }
         let predictions = try Predictions.parse(csv: String(decoding: Data(contentsOf: files[2]), as: UTF8.self), source: files[2].path)
         return (result, predictions)
+    }
+
+    /// Stores a run that has just finished in `run`, stamped with what the trainer does not know:
+    /// the SHA-256 of the best checkpoint it left (the paper manifest lists it; a run without one
+    /// is an error and is not stored) and the OpenBLAS kernels it ran on. `atflrec train` and
+    /// `make paper` both store through here, so a run records the same fields either way.
+    @discardableResult
+    public func saveFinished(_ configuration: ExperimentConfiguration, result: RunResult, predictions: Predictions,
+                             in run: RunDirectory) throws -> RunResult {
+        var stamped = result
+        stamped.checkpointSHA256 = try run.bestCheckpointSHA256()
+        stamped.blasCore = BLASCore.current
+        try save(configuration, result: stamped, predictions: predictions)
+        return stamped
     }
 
     /// Stores a finished run. The result file is written last, so a crash in between leaves a
