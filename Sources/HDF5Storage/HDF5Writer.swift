@@ -10,6 +10,11 @@ import Foundation
 /// Files use the HDF5 1.8+ object format (readable by h5py and HDF5 1.8 or later), which allows
 /// attributes larger than 64 KiB. Numbers are stored in their native little-endian types;
 /// strings as variable-length UTF-8.
+///
+/// No object records its creation or modification time (HDF5 stores them in every group and
+/// dataset header unless told not to), so the same content written twice gives the same bytes
+/// and a recorded file hash can be checked against a re-made file. Parent groups are therefore
+/// created here, not by HDF5's "intermediate groups", which would use the default, timed list.
 public final class HDF5Writer: @unchecked Sendable {
     /// The file that `commit()` creates or replaces.
     public let path: String
@@ -39,7 +44,11 @@ public final class HDF5Writer: @unchecked Sendable {
             let fapl = HDF5Library.fileAccessList()
             defer { H5Pclose(fapl) }
             H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110)
-            let id = H5Fcreate(temporary, atf_h5f_acc_excl(), HDF5Library.defaultPlist, fapl)
+            // The file creation list is also the root group's creation list.
+            let fcpl = H5Pcreate(atf_h5p_file_create())
+            defer { H5Pclose(fcpl) }
+            H5Pset_obj_track_times(fcpl, false)
+            let id = H5Fcreate(temporary, atf_h5f_acc_excl(), fcpl, fapl)
             guard id >= 0 else {
                 throw HDF5Error(.io, file: path, object: "/",
                                 reason: HDF5Library.reason("cannot create temporary file \(temporary)"))
@@ -164,11 +173,7 @@ public final class HDF5Writer: @unchecked Sendable {
                 guard kind == .group else { throw error(.alreadyExists, p, "exists as a \(kind.rawValue), not a group") }
                 return
             }
-            let lcpl = linkCreationList()
-            defer { H5Pclose(lcpl) }
-            let g = H5Gcreate2(file, p, lcpl, HDF5Library.defaultPlist, HDF5Library.defaultPlist)
-            guard g >= 0 else { throw error(.io, p, HDF5Library.reason("cannot create group")) }
-            H5Gclose(g)
+            try createGroups(upTo: p, includingLast: true)
         }
     }
 
@@ -312,10 +317,21 @@ public final class HDF5Writer: @unchecked Sendable {
         return try createDataset(p, type: HDF5Library.nativeType(T.hdf5ElementType), space: space, dcpl: dcpl)
     }
 
-    private func linkCreationList() -> hid_t {
-        let lcpl = H5Pcreate(atf_h5p_link_create())
-        H5Pset_create_intermediate_group(lcpl, 1)
-        return lcpl
+    /// Creates the missing groups along `p` (its parents; and `p` itself if `includingLast`),
+    /// untimed. Call inside HDF5Library.locked.
+    private func createGroups(upTo p: String, includingLast: Bool) throws {
+        for prefix in pathPrefixes(p).dropLast(includingLast ? 0 : 1) {
+            if let kind = HDF5Objects.kind(file, prefix) {
+                guard kind == .group else { throw error(.alreadyExists, prefix, "exists as a \(kind.rawValue), not a group") }
+                continue
+            }
+            let gcpl = H5Pcreate(atf_h5p_group_create())
+            defer { H5Pclose(gcpl) }
+            H5Pset_obj_track_times(gcpl, false)
+            let g = H5Gcreate2(file, prefix, HDF5Library.defaultPlist, gcpl, HDF5Library.defaultPlist)
+            guard g >= 0 else { throw error(.io, prefix, HDF5Library.reason("cannot create group")) }
+            H5Gclose(g)
+        }
     }
 
     private func makeSpace(_ shape: [Int]) -> hid_t {
@@ -325,9 +341,9 @@ public final class HDF5Writer: @unchecked Sendable {
     }
 
     private func createDataset(_ p: String, type: hid_t, space: hid_t, dcpl: hid_t) throws -> hid_t {
-        let lcpl = linkCreationList()
-        defer { H5Pclose(lcpl) }
-        let d = H5Dcreate2(file, p, type, space, lcpl, dcpl, HDF5Library.defaultPlist)
+        try createGroups(upTo: p, includingLast: false)
+        H5Pset_obj_track_times(dcpl, false)
+        let d = H5Dcreate2(file, p, type, space, HDF5Library.defaultPlist, dcpl, HDF5Library.defaultPlist)
         guard d >= 0 else { throw error(.io, p, HDF5Library.reason("cannot create dataset")) }
         return d
     }
