@@ -37,5 +37,13 @@ struct BaselinesSynthLensTests {
         let digest = SHA256.hash(data: best).map { String(format: "%02x", $0) }.joined()
         #expect(result["checkpointSHA256"] as? String == digest, "\(model): checkpointSHA256")
         #expect(result["blasCore"] as? String == BLASCore.replacementForThisMachine() ?? BLASCore.current, "\(model): blasCore")
+        // and the hash of its tensors, which `atflrec inspect --model-sha256` prints for the file.
+        let bestPath = checkpoints.appendingPathComponent(runs[0]).appendingPathComponent("best.h5").path
+        if let inspect = try runATFLRec(["inspect", "--model-sha256", bestPath]) {
+            #expect(inspect.status == 0, "atflrec inspect exited \(inspect.status): \(inspect.stderr)")
+            let tensors = inspect.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(tensors.count == 64 && tensors != digest, "\(model): inspect printed \(inspect.stdout)")
+            #expect(result["modelTensorsSHA256"] as? String == tensors, "\(model): modelTensorsSHA256")
+        }
     }
 }

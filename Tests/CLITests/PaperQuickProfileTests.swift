@@ -100,8 +100,19 @@ struct PaperQuickProfileTests {
             let digest = SHA256.hash(data: try Data(contentsOf: file)).map { String(format: "%02x", $0) }.joined()
             #expect(digest == parts[0], "\(line)")
         }
-        let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path)
+        let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path).sorted()
         #expect(runs.count == 21)
+        // The second sitting re-trained every run into another checkpoint folder, seconds later:
+        // each best.h5 has the same bytes (HDF5Writer stores no times) and the same tensors.
+        for run in runs {
+            func hashes(_ output: URL) throws -> [String?] {
+                let data = try Data(contentsOf: output.appendingPathComponent("runs/\(run)/result.json"))
+                let result = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+                return ["checkpointSHA256", "modelTensorsSHA256"].map { result[$0] as? String }
+            }
+            let (a, b) = (try hashes(first.output), try hashes(second.output))
+            #expect(a.allSatisfy { $0?.count == 64 } && a == b, "\(run): first \(a), second \(b)")
+        }
 
         try recomputeOneRun(in: second.output)
     }

@@ -173,6 +173,9 @@ struct PythonLoaderTests {
         expectPythonSucceeded(run, "load_checkpoint.py")
         let output = run.stdout
         #expect(output.contains("python recomputation matches the swift outputs"), "\(output)")
+        // hashlib + numpy give the model tensors hash Swift gives (checkpoints/README.md).
+        let tensors = try ModelTensorsHash.ofFile(dir.appendingPathComponent("best.h5").path)
+        #expect(output.contains("model tensors sha256: \(tensors)\n"), "swift \(tensors); python: \(output)")
     }
 
     /// `make paper` keeps the FBank of the first few items only (PaperSession.intermediatesFBankItems):

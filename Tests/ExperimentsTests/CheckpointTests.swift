@@ -57,4 +57,47 @@ struct CheckpointTests {
         try p.commit()
         #expect(throws: ConfigurationError.self) { try Checkpoint.read(from: plain) }
     }
+
+    /// The model tensors hash ignores where and when a checkpoint was made (environment with the
+    /// git commit, step, curves, optimizer state) and changes with any tensor bit, name, shape or
+    /// the configuration. The file's own SHA-256 changes with the commit; that is the point.
+    @Test func modelTensorsHashCoversTensorsAndConfigurationOnly() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        func hashes(_ edit: (inout Checkpoint) -> Void) throws -> (file: String, tensors: String) {
+            var c = sample()
+            edit(&c)
+            let path = dir.appendingPathComponent("c-\(UUID().uuidString).h5").path
+            try c.write(to: path)
+            return (try SHA256Hex.ofFile(path), try ModelTensorsHash.ofFile(path))
+        }
+        let base = try hashes { _ in }
+        #expect(base.tensors.count == 64 && base.tensors != base.file)
+        let otherCommit = try hashes {
+            $0.environment["git_commit"] = "def"
+            $0.step = 99
+            $0.trainLossCurve = [0.7]
+            $0.optimizer[0].expAvg = [9]
+        }
+        #expect(otherCommit.file != base.file, "the file records the commit")
+        #expect(otherCommit.tensors == base.tensors)
+        let oneULP = try hashes { $0.parameters[0].values[5] = Float(6).nextUp }
+        #expect(oneULP.tensors != base.tensors)
+        let buffer = try hashes { $0.buffers[0].values[0] = 0.25 }
+        #expect(buffer.tensors != base.tensors)
+        let reshaped = try hashes { $0.parameters[0].shape = [3, 2] }
+        #expect(reshaped.tensors != base.tensors)
+        let configuration = try hashes { $0.configuration.seed += 1 }
+        #expect(configuration.tensors != base.tensors)
+        // An HDF5 file without a configuration hash is refused with its path named.
+        let plain = dir.appendingPathComponent("plain.h5").path
+        let w = try HDF5Writer(path: plain)
+        try w.write([Float(1)], shape: [1], to: "/x")
+        try w.commit()
+        do {
+            _ = try ModelTensorsHash.ofFile(plain)
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)" == "\(plain): no 'configuration_hash' attribute; not an atflrec checkpoint")
+        }
+    }
 }

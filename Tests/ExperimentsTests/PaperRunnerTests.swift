@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HDF5Storage
 import Testing
 import TensorCore
 import TestSupport
@@ -14,12 +16,25 @@ final class RecordingTrainer: ModelTrainer, @unchecked Sendable {
     func run(_ c: ExperimentConfiguration, in runDirectory: RunDirectory, progress: ProgressLine) throws -> (RunResult, Predictions) {
         if c.runName == failOn { throw ConfigurationError("interrupted at \(c.runName)") }
         calls.append(c.runName)
-        if leavesCheckpoint { try Data("weights of \(c.runName)".utf8).write(to: runDirectory.bestCheckpoint) }
+        if leavesCheckpoint { try Self.writeCheckpoint(c, to: runDirectory.bestCheckpoint.path) }
         let auc = 0.5 + Double(c.seed) / 100
         return (RunResult(run: c.runName, configurationHash: c.hash(), testAUC: auc, testUAUC: auc, testLogLoss: 0.7,
                           bestValidationAUC: auc, epochsRun: 1, optimizerSteps: 1, wallSeconds: 0,
                           trainSamplesPerSecond: 0, trainSampleIDs: [1, 2]),
                 Predictions(sampleIDs: [1, 2], users: [1, 1], labels: [0, 1], scores: [0.25, 0.75]))
+    }
+
+    /// The smallest file ModelTensorsHash reads: the configuration hash, one parameter [2] =
+    /// (seed, 1) and one buffer [1] = (0.5), plus an environment attribute it must ignore.
+    static func writeCheckpoint(_ c: ExperimentConfiguration, to path: String, commit: String = "abc") throws {
+        let w = try HDF5Writer(path: path)
+        try w.setAttribute("configuration_hash", .string(c.hash()))
+        try w.setAttribute("environment", .string("{\"git_commit\":\"\(commit)\"}"))
+        try w.createGroup("/parameters")
+        try w.write([Float(c.seed), 1], shape: [2], to: "/parameters/w")
+        try w.createGroup("/buffers")
+        try w.write([Float(0.5)], shape: [1], to: "/buffers/running_mean")
+        try w.commit()
     }
 }
 
@@ -88,8 +103,16 @@ struct PaperRunnerTests {
                                  trainer: { _ in trainer }, estimateSeconds: { _ in 1 })
         let c = plan.configurations[0]
         _ = try runner.execute(PaperPlan(filtering: plan) { $0.runName == c.runName }, log: { _ in })
-        let expected = SHA256Hex.of(Data("weights of \(c.runName)".utf8))
+        let best = RunDirectory(root: root.appendingPathComponent("checkpoints"), configuration: c).bestCheckpoint
+        let expected = SHA256.hash(data: try Data(contentsOf: best)).map { String(format: "%02x", $0) }.joined()
         #expect(try store.load(c)?.0.checkpointSHA256 == expected)
+        // The tensors hash, against the byte stream checkpoints/README.md defines, built here by hand.
+        var stream = Data("atflrec-model-tensors-v1\nconfiguration_hash=\(c.hash())\nparameters/w\n2\n".utf8)
+        for v: Float in [Float(c.seed), 1] { withUnsafeBytes(of: v.bitPattern.littleEndian) { stream.append(contentsOf: $0) } }
+        stream.append(Data("buffers/running_mean\n1\n".utf8))
+        withUnsafeBytes(of: Float(0.5).bitPattern.littleEndian) { stream.append(contentsOf: $0) }
+        let tensors = SHA256.hash(data: stream).map { String(format: "%02x", $0) }.joined()
+        #expect(try store.load(c)?.0.modelTensorsSHA256 == tensors)
         // and the OpenBLAS kernels it was trained with.
         #expect(try store.load(c)?.0.blasCore == BLASCore.current)
         #expect(expected.count == 64 && expected != SHA256Hex.of(Data()))

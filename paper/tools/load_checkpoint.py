@@ -8,11 +8,14 @@ Usage: load_checkpoint.py RUN_DIR
   from the stored FBank features through the audio embedding network (Linear, SiLU, Linear,
   BatchNorm1d in evaluation mode, then pooling over frames), comparing both with what Swift
   computed. Baseline runs (GRU4Rec, SASRec, LightGCN, GraphSAGE): loads and lists the parameters.
-  Prints the largest differences; exits 1 on a mismatch.
+  Prints the largest differences; exits 1 on a mismatch. Every run: prints the model tensors hash
+  ("model tensors sha256: <hex>", checkpoints/README.md), which equals result.json's
+  modelTensorsSHA256 for the run that made the checkpoint, on any git commit.
 
 Tolerances: logits 1e-4 absolute (a C-term float32 dot product summed in another order);
 item vectors 1e-3 absolute (two float32 GEMMs over hundreds of terms, batch norm, pooling).
 """
+import hashlib
 import sys
 
 import h5py
@@ -21,6 +24,22 @@ import numpy as np
 
 def arrays(group):
     return {name: np.asarray(ds, dtype=np.float64) for name, ds in group.items()}
+
+
+def model_tensors_sha256(ck):
+    """The hash defined in checkpoints/README.md ("Model tensors hash"), computed independently
+    of the Swift code: configuration hash, then each /parameters and /buffers dataset by name in
+    UTF-8 byte order with its shape and little-endian float32 values."""
+    h = hashlib.sha256()
+    h.update(f"atflrec-model-tensors-v1\nconfiguration_hash={ck.attrs['configuration_hash']}\n".encode())
+    for group in ("parameters", "buffers"):
+        if group not in ck:
+            continue
+        for name in sorted(ck[group].keys(), key=lambda n: n.encode()):
+            values = np.asarray(ck[group][name], dtype="<f4")
+            h.update(f"{group}/{name}\n{','.join(str(d) for d in values.shape)}\n".encode())
+            h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()
 
 
 def describe_baseline(ck, p):
@@ -67,6 +86,7 @@ def main(run_dir):
     with h5py.File(f"{run_dir}/best.h5", "r") as ck:
         if ck.attrs.get("schema") != "atflrec-checkpoint" or int(ck.attrs["schema_version"]) != 1:
             sys.exit(f"{run_dir}/best.h5: not an atflrec checkpoint of schema version 1")
+        tensors = model_tensors_sha256(ck)
         p, b = arrays(ck["parameters"]), arrays(ck["buffers"])
         if ck.attrs["model"] != "atflrec":
             ok = describe_baseline(ck, p)
@@ -75,6 +95,7 @@ def main(run_dir):
                 ok = check_atflrec(p, b, im)
                 if ok:
                     print("python recomputation matches the swift outputs")
+    print(f"model tensors sha256: {tensors}")
     if not ok:
         print("MISMATCH between the Python recomputation and the Swift outputs", file=sys.stderr)
         sys.exit(1)

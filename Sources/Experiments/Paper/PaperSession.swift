@@ -278,6 +278,8 @@ public struct PaperSession {
                 ("runs finished", "\(finished.count) of \(plan.configurations.count)"),
                 ("checkpoint hashes recorded (MANIFEST.sha256)",
                  "\(finished.filter { results[$0.runName]!.0.checkpointSHA256 != nil }.count) of \(finished.count) finished runs"),
+                ("model tensors hashes recorded (result.json modelTensorsSHA256)",
+                 "\(finished.filter { results[$0.runName]!.0.modelTensorsSHA256 != nil }.count) of \(finished.count) finished runs"),
                 ("OpenBLAS kernels of the finished runs (result.json blasCore)",
                  Self.kernelCounts(finished.map { results[$0.runName]!.0.blasCore })),
             ],

@@ -36,6 +36,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// renders the tables, and `sha256sum -c` checks a re-trained or downloaded checkpoint
     /// against it. Absent for runs stored before it was recorded whose checkpoint is gone.
     public var checkpointSHA256: String?
+    /// ModelTensorsHash of that checkpoint: configuration hash and tensors only, so it also
+    /// matches a checkpoint re-trained at another git commit (checkpointSHA256 covers the file,
+    /// whose `environment` attribute names the commit). `atflrec inspect --model-sha256 best.h5`
+    /// and paper/tools/load_checkpoint.py print it. Absent for runs stored before 2026-12-03.
+    public var modelTensorsSHA256: String?
     /// OpenBLAS's kernels the run was trained with (BLASCore.current: "Cooperlake", "Haswell",
     /// "Zen", ...). Different kernel families round products differently in the last bits, and
     /// training carries that on, so a re-run matches bit for bit only on the same family

@@ -48,13 +48,15 @@ public struct RunStore: Sendable {
 
     /// Stores a run that has just finished in `run`, stamped with what the trainer does not know:
     /// the SHA-256 of the best checkpoint it left (the paper manifest lists it; a run without one
-    /// is an error and is not stored) and the OpenBLAS kernels it ran on. `atflrec train` and
+    /// is an error and is not stored), the hash of that checkpoint's tensors (ModelTensorsHash)
+    /// and the OpenBLAS kernels it ran on. `atflrec train` and
     /// `make paper` both store through here, so a run records the same fields either way.
     @discardableResult
     public func saveFinished(_ configuration: ExperimentConfiguration, result: RunResult, predictions: Predictions,
                              in run: RunDirectory) throws -> RunResult {
         var stamped = result
         stamped.checkpointSHA256 = try run.bestCheckpointSHA256()
+        stamped.modelTensorsSHA256 = try ModelTensorsHash.ofFile(run.bestCheckpoint.path)
         stamped.blasCore = BLASCore.current
         try save(configuration, result: stamped, predictions: predictions)
         return stamped
