@@ -14,7 +14,6 @@ static inline hid_t atf_h5t_c_s1(void) { return H5T_C_S1; }
 static inline hid_t atf_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t atf_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t atf_h5p_file_access(void) { return H5P_FILE_ACCESS; }
-static inline hid_t atf_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t atf_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t atf_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t atf_h5s_all(void) { return H5S_ALL; }
