@@ -168,12 +168,7 @@ public final class HDF5Writer: @unchecked Sendable {
     public func createGroup(_ group: String) throws {
         try HDF5Library.locked {
             try requireOpen(group)
-            let p = normalizedPath(group)
-            if let kind = HDF5Objects.kind(file, p) {
-                guard kind == .group else { throw error(.alreadyExists, p, "exists as a \(kind.rawValue), not a group") }
-                return
-            }
-            try createGroups(upTo: p, includingLast: true)
+            try createGroups(upTo: normalizedPath(group), includingLast: true)
         }
     }
 
