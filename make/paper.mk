@@ -9,18 +9,55 @@
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
 #   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
 #   make paper PAPER_ARGS=--plan-only       print the plan and its estimated time
+#   make paper FRESH=1                      re-train every run this CPU can re-make into a scratch
+#                                           folder and compare each with the committed one (the whole
+#                                           plan's compute: about 23 hours on 2 cores)
+#   make verify                             a reviewer's check within VERIFY_BUDGET minutes (default 60)
+#   make verify VERIFY_ARGS="--sample-seed 3"   another draw of ATFLRec runs; or "--runs NAME ..."
 
 PROFILE ?= full
 TEXT_MODEL ?=
 PAPER_ARGS ?=
 PAPER_OUT := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))
+FRESH ?=
+VERIFY_BUDGET ?= 60
+VERIFY_ARGS ?=
 
-.PHONY: paper deps-paper
+.PHONY: paper deps-paper verify
 
 deps-paper: deps
 	@$(PYTHON) tools/requirements_met.py requirements/paper.txt || \
 	  $(PIP) install -q --root-user-action=ignore -r requirements/paper.txt
 
+ifeq ($(FRESH),1)
+paper: deps-paper build $(TEST_PREREQUISITES)
+	$(BIN)/atflrec paper verify --profile $(PROFILE) --all --report $(PAPER_OUT)/VERIFY-FRESH.md
+else
 paper: deps-paper build $(TEST_PREREQUISITES)
 	$(BIN)/atflrec paper --profile $(PROFILE) $(if $(TEXT_MODEL),--text-model $(TEXT_MODEL)) $(PAPER_ARGS)
 	@case " $(PAPER_ARGS) " in *" --plan-only "*) ;; *) $(PYTHON) paper/tools/make_figures.py $(PAPER_OUT) ;; esac
+endif
+
+# The committed files against the manifest, every run's metrics against its predictions, the
+# outputs (figures included) rendered again, the published models re-scored, all baseline runs
+# and a seeded draw of ATFLRec runs re-trained, all byte for byte; writes $(PAPER_OUT)/VERIFY.md.
+verify: deps-paper build $(TEST_PREREQUISITES)
+	$(BIN)/atflrec paper verify --profile $(PROFILE) --budget $(VERIFY_BUDGET) $(VERIFY_ARGS)
+
+# What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k
+# layout (a) K=500 seed-0 run, trained with ATFLREC_KERNELS=portable and then =native, back to
+# back in one invocation, with the wall time of each and their ratio. Needs the data and weights.
+KERNEL_BENCH_RUN ?= atflrec-a-eb463ccd
+bench-kernels: build $(TEST_PREREQUISITES)
+	@tmp=$$(mktemp -d); \
+	for k in portable native; do \
+	  start=$$(date +%s.%N); \
+	  ATFLREC_KERNELS=$$k $(BIN)/atflrec train --config paper/runs/$(KERNEL_BENCH_RUN)/config.json \
+	    --set training.epochs=1 --checkpoints $$tmp/$$k > $$tmp/$$k.log 2>&1 || { tail -3 $$tmp/$$k.log; exit 1; }; \
+	  echo "$$k $$start $$(date +%s.%N)" >> $$tmp/times; \
+	done; \
+	awk '{t[$$1]=$$3-$$2} END {printf "one epoch of $(KERNEL_BENCH_RUN) (ml100k (a) K=500): portable %.1f s, native (%s) %.1f s, portable/native %.3fx\n", t["portable"], "'"$$(ATFLREC_KERNELS=native $(BIN)/atflrec --help 2>&1 >/dev/null | sed -n 's/.*kernels (\(.*\)),.*/\1/p')"'", t["native"], t["portable"]/t["native"]}' $$tmp/times; \
+	rm -rf $$tmp
+
+BENCH_STEPS += bench-kernels
+.PHONY: bench-kernels

@@ -136,3 +136,27 @@ public enum BaselineRun {
                                  testAUC: auc, wallSeconds: seconds)
     }
 }
+
+extension BaselineRun {
+    /// Test logits of a trained model given its parameters (a published checkpoint): the
+    /// vocabulary and graph are rebuilt from `training` as `run` builds them, the model's
+    /// initial parameters are replaced by `parameters` by name (every one must be there, with its
+    /// shape), and `test` is scored as `run` scores it.
+    public static func score(_ settings: BaselineSettings, training: [RawInteractionSample], test: [RawInteractionSample],
+                             seeds: SeedBook, parameters: [(name: String, shape: [Int], values: [Float])]) throws -> [Float] {
+        let vocabulary = BaselineVocabulary(training: training)
+        var model = settings.makeModel(vocabulary: vocabulary, training: vocabulary.encode(training), seeds: seeds)
+        var set = model.parameters
+        for (i, name) in set.names.enumerated() {
+            guard let stored = parameters.first(where: { $0.name == name }), stored.shape == set.shapes[i] else {
+                throw BaselineTrainingError(description: "checkpoint: parameter '\(name)' \(set.shapes[i]) missing or of another shape")
+            }
+            set.values[i] = stored.values
+        }
+        guard parameters.count == set.names.count else {
+            throw BaselineTrainingError(description: "checkpoint: \(parameters.count) parameters, the model has \(set.names.count)")
+        }
+        model.parameters = set
+        return model.logits(vocabulary.encode(test))
+    }
+}

@@ -16,9 +16,9 @@ let allBenchmarks: [Benchmark] = [
     encoderBenchmark,
 ]
 
-// A CPU newer than OpenBLAS gets its generic kernels, several times slower: restart once with
-// the kernels the CPU supports (BLASCore). First, before any BLAS work.
-BLASCore.restartWithSupportedCoreIfNeeded(program: "atflrec-bench")
+// One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes
+// everywhere; ATFLREC_KERNELS=native keeps the CPU's own. First, before any BLAS work.
+BLASCore.pinAtStart(program: "atflrec-bench")
 // The same allocator policy as the atflrec program, so the benchmarks time what training runs.
 AllocatorPolicy.keepLargeBlocksInHeap()
 // OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).

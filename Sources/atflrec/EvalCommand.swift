@@ -7,7 +7,7 @@ import Foundation
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Re-evaluate a trained ATFLRec run from its best.h5 (AUC, UAUC, log loss) and compare with its result.json.",
+        abstract: "Re-evaluate a trained run (ATFLRec or baseline) from its best.h5 (AUC, UAUC, log loss) and compare with its result.json.",
         discussion: """
             The run directory is the one `atflrec train` wrote (checkpoints/<name>-<hash8>/). Its \
             config.json is re-resolved, the model is rebuilt from the frozen backbone (whose hash must \
@@ -26,10 +26,19 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let opened = try TrainedRun(directory: URL(fileURLWithPath: runDirectory))
-            let (predictions, evaluation) = try opened.evaluate(split: split)
+            let directory = URL(fileURLWithPath: runDirectory)
+            let configuration = try ConfigurationLoader.resolve(file: directory.appendingPathComponent(RunDirectory.configurationFile).path)
+            let predictions: Predictions
+            if configuration.model == .atflrec {
+                predictions = try TrainedRun(directory: directory).evaluate(split: split).0
+            } else {
+                // Baselines: the test split (their checkpoints hold the best epoch's parameters).
+                guard split == "test" else { throw ValidationError("--split \(split): baseline models are re-scored on the test split only") }
+                predictions = try PublishedModels.testPredictions(model: directory, root: URL(fileURLWithPath: "."))
+            }
+            let evaluation = try TestEvaluation(predictions)
             if let output { try AtomicFile.write(Data(predictions.csv().utf8), to: URL(fileURLWithPath: output)) }
-            print(String(format: "%@ %@: %d samples, AUC %.6f, UAUC %.6f, log loss %.6f", opened.configuration.runName, split,
+            print(String(format: "%@ %@: %d samples, AUC %.6f, UAUC %.6f, log loss %.6f", configuration.runName, split,
                          predictions.labels.count, evaluation.auc, evaluation.uauc, evaluation.logLoss))
             let resultFile = URL(fileURLWithPath: runDirectory).appendingPathComponent("result.json")
             if split == "test", let data = try? Data(contentsOf: resultFile) {

@@ -10,6 +10,15 @@ import Foundation
 struct PaperCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paper",
+        abstract: "The paper's tables (I-V): re-run them (the default), or verify the committed runs.",
+        subcommands: [PaperRunCommand.self, PaperVerifyCommand.self],
+        defaultSubcommand: PaperRunCommand.self)
+}
+
+/// `atflrec paper [run]`: trains what the plan is missing and renders the outputs.
+struct PaperRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Re-run the paper's tables (I-V) and write them with the paper's values and a verdict per claim.")
 
     @Option(help: "Profile: full (the paper's experiment) or quick (pipeline check on tiny synthlens).")
@@ -53,6 +62,9 @@ struct PaperCommand: ParsableCommand {
 
     func run() throws {
         do {
+            if let maxRuns, maxRuns < 1 {
+                throw ValidationError("--max-runs \(maxRuns): expected a whole number of at least 1 (leave it out to train every missing run)")
+            }
             let rootURL = URL(fileURLWithPath: root)
             let p = try PaperProfile.load(rootURL.appendingPathComponent("paper/configs/profile-\(profile).json"))
             let defaultOutput = p.name == "full" ? "paper" : "paper/\(p.name)"
@@ -69,10 +81,7 @@ struct PaperCommand: ParsableCommand {
                 models: try only.map(Self.models), datasets: onlyDatasets.map { Set(Self.list($0)) },
                 shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) }, maxRuns: maxRuns)
             let results = renderOnly ? try session.loadFinished() : try session.run(sitting: sitting, log: log)
-            let environment = RunEnvironment.current(threads: session.base.threads)
-                .filter { $0.key != "git_commit" }  // the report must re-render identically after a commit
-                .sorted { $0.key < $1.key }
-                .map { ($0.key, $0.value) }
+            let environment = PaperSession.reportEnvironment(threads: session.base.threads)
             let files = try session.render(results: results, environment: environment)
             print("paper: \(results.count) of \(session.plan.configurations.count) runs finished; wrote \(files.count) files; report \(outputURL.appendingPathComponent("REPORT.md").path)")
         } catch let exit as ExitCode {

@@ -14,13 +14,14 @@ struct ATFLRec: ParsableCommand {
             InspectCommand.self,
             PaperCommand.self,
             PredictCommand.self,
+            PublishCommand.self,
             TrainCommand.self,
         ])
 }
 
-// A CPU newer than OpenBLAS gets its generic kernels, several times slower: restart once with
-// the kernels the CPU supports (BLASCore). First, before any BLAS work.
-BLASCore.restartWithSupportedCoreIfNeeded(program: "atflrec")
+// One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes
+// everywhere; ATFLREC_KERNELS=native keeps the CPU's own. First, before any BLAS work.
+BLASCore.pinAtStart(program: "atflrec")
 // Training reuses large tensor buffers instead of taking fresh pages each batch.
 AllocatorPolicy.keepLargeBlocksInHeap()
 // OpenBLAS workers sleep soon after a GEMM, so row kernels get the other core (BLASThreads).

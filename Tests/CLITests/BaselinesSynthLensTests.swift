@@ -32,11 +32,11 @@ struct BaselinesSynthLensTests {
         let trainIDs = result["trainSampleIDs"] as? [Any] ?? []
         #expect(trainIDs.count == 256, "\(model): \(trainIDs.count) training samples")
         // A run trained by `atflrec train` records what a `make paper` run does: the hash of the
-        // checkpoint it left and the OpenBLAS kernels (those runATFLRec gave the program).
+        // checkpoint it left and the OpenBLAS kernels (the portable ones the program pins).
         let best = try Data(contentsOf: checkpoints.appendingPathComponent(runs[0]).appendingPathComponent("best.h5"))
         let digest = SHA256.hash(data: best).map { String(format: "%02x", $0) }.joined()
         #expect(result["checkpointSHA256"] as? String == digest, "\(model): checkpointSHA256")
-        #expect(result["blasCore"] as? String == BLASCore.replacementForThisMachine() ?? BLASCore.current, "\(model): blasCore")
+        #expect(result["blasCore"] as? String == BLASCore.portable, "\(model): blasCore")
         // and the hash of its tensors, which `atflrec inspect --model-sha256` prints for the file.
         let bestPath = checkpoints.appendingPathComponent(runs[0]).appendingPathComponent("best.h5").path
         if let inspect = try runATFLRec(["inspect", "--model-sha256", bestPath]) {

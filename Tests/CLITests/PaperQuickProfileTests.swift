@@ -22,15 +22,15 @@ struct PaperQuickProfileTests {
     static let expectedColumns: [String: [String]] = ["II": ["K=32", "K=64"], "III": ["K=32", "K=64"], "IV": ["K=64"], "V": ["K=64"]]
 
     /// `atflrec paper --profile quick` with the tiny encoder into `output` (a fresh folder when nil).
-    func quickRun(_ label: String, into existing: URL? = nil) throws -> (output: URL, run: CLIRun)? {
+    func quickRun(_ label: String, into existing: URL? = nil) throws -> (output: URL, run: CLIRun, checkpoints: URL)? {
         let output = try existing ?? Fixtures.temporaryDirectory("paper-\(label)")
         let checkpoints = try Fixtures.temporaryDirectory("paper-checkpoints-\(label)")
         let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
         guard let r = try runATFLRec(["paper", "--profile", "quick", "--root", Fixtures.repositoryRoot.path,
-                                      "--text-model", tinyBERT, "--output", output.path, "--checkpoints", checkpoints.path])
+                                      "--text-model", tinyBERT, "--checkpoints", checkpoints.path, "--output", output.path, "--checkpoints", checkpoints.path])
         else { return nil }
         #expect(r.status == 0, "atflrec paper exited \(r.status): \(r.stderr.suffix(2000))")
-        return (output, r)
+        return (output, r, checkpoints)
     }
 
     /// Rows of a table CSV as (row, column) pairs, skipping the header; fields may be quoted.
@@ -115,6 +115,56 @@ struct PaperQuickProfileTests {
         }
 
         try recomputeOneRun(in: second.output)
+        try verifyReDerivesAndCatchesTampering(first.output, checkpoints: first.checkpoints)
+    }
+
+    /// `atflrec paper verify` on a quick store: the stored files pass, two runs re-trained from
+    /// their configurations are identical, and each of three edits is a named failure.
+    func verifyReDerivesAndCatchesTampering(_ output: URL, checkpoints: URL) throws {
+        func verify(_ folder: URL, _ extra: [String]) throws -> CLIRun? {
+            let tinyBERT = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
+            return try runATFLRec(["paper", "verify", "--profile", "quick", "--root", Fixtures.repositoryRoot.path, "--output", folder.path,
+                            "--text-model", tinyBERT, "--checkpoints", checkpoints.path,
+                            "--no-figures", "--scratch", try Fixtures.temporaryDirectory("verify-scratch").path] + extra)
+        }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("runs").path).sorted()
+        let baseline = try #require(runs.first { $0.hasPrefix("gru4rec") }), atflrec = try #require(runs.first { $0.hasPrefix("atflrec-a") })
+        guard let clean = try verify(output, ["--runs", baseline, atflrec]) else { return }
+        #expect(clean.status == 0, "verify exited \(clean.status): \(clean.stderr.suffix(3000))")
+        #expect(clean.stdout.contains("verify: no mismatch") && clean.stdout.contains("2 runs re-trained (2 identical)"), "\(clean.stdout)")
+        let report = try String(contentsOf: output.appendingPathComponent("VERIFY.md"), encoding: .utf8)
+        #expect(report.contains("| \(baseline) | Haswell | Haswell | identical (Haswell) | 0 of "), "\(report)")
+        // VERIFY.md is not an output the manifest covers, so writing it keeps the store verifiable.
+        try FileManager.default.removeItem(at: output.appendingPathComponent("VERIFY.md"))
+
+        let edits: [(file: String, edit: (String) -> String)] = [
+            ("runs/\(baseline)/predictions.csv", { text in
+                // The first score's last digit.
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                let last = lines[1].removeLast()
+                lines[1].append(last == "1" ? "2" : "1")
+                return lines.joined(separator: "\n")
+            }),
+            ("runs/\(atflrec)/result.json", { $0.replacingOccurrences(of: "\"testAUC\" : 0.", with: "\"testAUC\" : 0.9") }),
+            ("tables/table-II-synthlens.md", { $0.replacingOccurrences(of: "| 0.", with: "| 0.9", options: [], range: $0.range(of: "| 0.")) }),
+        ]
+        for (file, edit) in edits {
+            let copy = try Fixtures.temporaryDirectory("verify-tampered")
+            try FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(at: output, to: copy)
+            let target = copy.appendingPathComponent(file)
+            let original = try String(contentsOf: target, encoding: .utf8)
+            let changed = edit(original)
+            try #require(changed != original, "the edit of \(file) changed nothing")
+            try changed.write(to: target, atomically: true, encoding: .utf8)
+            guard let r = try verify(copy, ["--stored-only"]) else { return }
+            #expect(r.status == 1, "verify accepted an edited \(file): \(r.stdout)")
+            let mismatches = r.stderr.split(separator: "\n").filter { $0.hasPrefix("verify: MISMATCH ") }
+            #expect(mismatches.contains { $0.contains("\(file): SHA-256 differs from MANIFEST.sha256") }, "\(file): \(r.stderr)")
+            if file.hasSuffix("result.json") {
+                #expect(mismatches.contains { $0.contains("\(file): testAUC 0.9") && $0.contains("but predictions.csv gives") }, "\(r.stderr)")
+            }
+        }
     }
 
     /// Deleting one run of a finished store recomputes only that run, and the tables come out identical.

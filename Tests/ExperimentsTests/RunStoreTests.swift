@@ -29,7 +29,7 @@ struct RunStoreTests {
     }
 
     /// UAUC is NaN when no test user has both labels (synthlens' paper preset); the run must
-    /// still be stored and read back as NaN, not fail to encode.
+    /// still be stored (UAUC as JSON null) and read back as NaN, not fail to encode.
     @Test func anUndefinedUAUCRoundTripsAsNaN() throws {
         let store = RunStore(root: try Fixtures.temporaryDirectory())
         let c = ExperimentConfiguration()
@@ -37,7 +37,7 @@ struct RunStoreTests {
         r.testUAUC = .nan
         try store.save(c, result: r, predictions: p)
         let text = try String(contentsOf: store.root.appendingPathComponent(c.runName).appendingPathComponent("result.json"), encoding: .utf8)
-        #expect(text.contains("\"testUAUC\" : \"NaN\""), "\(text)")
+        #expect(text.contains("\"testUAUC\" : null,"), "\(text)")
         let loaded = try #require(try store.load(c))
         #expect(loaded.0.testUAUC.isNaN && loaded.0.testAUC == 0.61)
     }

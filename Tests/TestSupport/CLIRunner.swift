@@ -30,8 +30,9 @@ public func atflrecBinary() -> URL? {
 
 /// Runs the built `atflrec` with `arguments`; records a failure (with how to build it) and
 /// returns nil when the binary cannot be found.
-/// With `choosingBLASCore` false the program gets no OPENBLAS_CORETYPE and picks its kernels itself.
-public func runATFLRec(_ arguments: [String], choosingBLASCore: Bool = true,
+/// `environment` changes the program's environment (nil removes a variable); the program pins
+/// its own OpenBLAS kernels (BLASCore.pinAtStart), so tests leave OPENBLAS_CORETYPE as it is.
+public func runATFLRec(_ arguments: [String], environment changes: [String: String?] = [:],
                        sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun? {
     guard let binary = atflrecBinary() else {
         let message = "the atflrec binary was not found next to the test bundle (\(CommandLine.arguments[0])); "
@@ -42,15 +43,8 @@ public func runATFLRec(_ arguments: [String], choosingBLASCore: Bool = true,
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    // On a CPU OpenBLAS does not know, the program would restart itself with the kernels the CPU
-    // supports and say so on stderr (BLASCore), which tests that read stderr exactly would see.
-    // The same kernels are chosen here instead, so the program runs as it would after restarting.
     var environment = ProcessInfo.processInfo.environment
-    if !choosingBLASCore {
-        environment["OPENBLAS_CORETYPE"] = nil
-    } else if let core = BLASCore.replacementForThisMachine() {
-        environment["OPENBLAS_CORETYPE"] = core
-    }
+    for (key, value) in changes { environment[key] = value }
     process.environment = environment
     let out = Pipe(), err = Pipe()
     process.standardOutput = out

@@ -22,12 +22,12 @@ public enum RunEnvironment {
 
     /// fftwf_version is an incomplete C array, which Swift does not import; it is looked up by
     /// name in the linked library instead (RTLD_DEFAULT is the null handle on glibc).
-    static var fftwVersion: String {
+    public static var fftwVersion: String {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fftwf_version") else { return "unknown" }
         return String(cString: symbol.assumingMemoryBound(to: CChar.self))
     }
 
-    static var swiftVersion: String {
+    public static var swiftVersion: String {
         #if compiler(>=6.3)
         return "6.3+"
         #else
@@ -37,7 +37,7 @@ public enum RunEnvironment {
 
     /// HEAD of the git checkout in the working directory, read from .git without running git
     /// (a fresh clone, a worktree file, or a packed ref); nil outside a checkout.
-    static var gitCommit: String? {
+    public static var gitCommit: String? {
         let fm = FileManager.default
         var gitDir = URL(fileURLWithPath: ".git")
         if let text = try? String(contentsOf: gitDir, encoding: .utf8), text.hasPrefix("gitdir: ") {

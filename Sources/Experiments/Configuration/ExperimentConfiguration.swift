@@ -7,24 +7,24 @@
 // are justified in a comment where it does not.
 
 /// Which model a run trains.
-public enum ModelKind: String, Codable, CaseIterable, Sendable {
+public enum ModelKind: String, NamedChoice, CaseIterable, Sendable {
     case atflrec, gru4rec, sasrec, lightgcn, graphsage
 }
 
 /// Paper Figure 4: (a) separate text and audio adapters fused afterwards, (b) one adapter over
 /// the concatenated audio+text sequence, (c) text only with one adapter (TALLRec).
-public enum LoRALayout: String, Codable, CaseIterable, Sendable {
+public enum LoRALayout: String, NamedChoice, CaseIterable, Sendable {
     case a, b, c
 }
 
 /// Pooling used for the audio frames/items ("audio stacking pooling") and for fusing the audio
 /// and text vectors ("fusion pooling"), paper section III-C.
-public enum Pooling: String, Codable, CaseIterable, Sendable {
+public enum Pooling: String, NamedChoice, CaseIterable, Sendable {
     case max, mean, sum
 }
 
 /// Which encoder output represents a sequence.
-public enum SequenceRepresentation: String, Codable, CaseIterable, Sendable {
+public enum SequenceRepresentation: String, NamedChoice, CaseIterable, Sendable {
     case firstToken = "first-token"
     case maskedMean = "masked-mean"
 }
@@ -126,5 +126,22 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         public var earlyStoppingPatience = 5
         /// Validation samples used for early stopping (0 = the whole validation split).
         public var validationSamples = 0
+    }
+}
+
+/// A configuration value chosen from a fixed set of names. Decoding an unknown name is an error
+/// that lists the valid ones ("unknown value 'gru': expected one of atflrec, gru4rec, ..."), not
+/// Foundation's "Cannot initialize ModelKind from invalid String value".
+public protocol NamedChoice: Codable, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension NamedChoice {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let value = Self(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription:
+                "unknown value '\(name)': expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = value
     }
 }

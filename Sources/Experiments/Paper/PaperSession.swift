@@ -31,7 +31,7 @@ public struct PaperSession {
     public let datasets: [String]
     public let tables: [PaperTable]
     public let plan: PaperPlan
-    public let locations: Locations
+    public internal(set) var locations: Locations
 
     public init(profile: PaperProfile, seedCount: Int? = nil, extraOverrides: [String] = [], locations: Locations) throws {
         self.profile = profile
@@ -282,6 +282,8 @@ public struct PaperSession {
                  "\(finished.filter { results[$0.runName]!.0.modelTensorsSHA256 != nil }.count) of \(finished.count) finished runs"),
                 ("OpenBLAS kernels of the finished runs (result.json blasCore)",
                  Self.kernelCounts(finished.map { results[$0.runName]!.0.blasCore })),
+                ("kernel policy of the finished runs (result.json numerics.kernels; portable: the same bytes on every AVX2 + FMA CPU)",
+                 Self.kernelCounts(finished.map { results[$0.runName]!.0.numerics?.kernels.rawValue })),
             ],
             tableOne: tableOne.markdown(), seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
@@ -302,8 +304,8 @@ public struct PaperSession {
         return files
     }
 
-    /// "Cooperlake 5, not recorded 85": runs per OpenBLAS kernel family, most first, then by name
-    /// (the line above says which kernels this render ran with; the runs' own may differ).
+    /// "Cooperlake 5, not recorded 85": runs per OpenBLAS kernel family (or kernel policy), most
+    /// first, then by name.
     static func kernelCounts(_ cores: [String?]) -> String {
         guard !cores.isEmpty else { return "no runs" }
         var counts: [String: Int] = [:]

@@ -10,7 +10,12 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var run: String
     public var configurationHash: String
     public var testAUC: Double
-    public var testUAUC: Double
+    /// Mean AUC over the test users that have both labels (README, "Metrics"); NaN, written as
+    /// JSON null, when no user has both (synthlens' paper preset has about one sample per user).
+    @NullWhenNaN public var testUAUC: Double
+    /// How many users `testUAUC` averages over (0 when it is null). Absent for runs stored before
+    /// it was recorded (2026-12-06).
+    public var testUAUCUsers: Int?
     public var testLogLoss: Double
     public var bestValidationAUC: Double
     public var epochsRun: Int
@@ -46,6 +51,10 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// training carries that on, so a re-run matches bit for bit only on the same family
     /// (README, "Determinism"). Absent for runs stored before it was recorded (2026-12-02).
     public var blasCore: String?
+    /// Everything else that decides the run's bits (NumericalEnvironment: kernel policy, thread
+    /// count, CPU, libraries, compiler flags, git commit). Absent for runs stored before it was
+    /// recorded (2026-12-06).
+    public var numerics: NumericalEnvironment?
     /// ATFLRec: the epochs after which training continued from checkpoint.h5 in a new process
     /// (empty: trained in one go). Absent for baselines and for runs stored before it was
     /// recorded (2026-12-02).
@@ -112,11 +121,29 @@ public struct Predictions: Equatable, Sendable {
     }
 }
 
+/// A Double that is written as JSON null when it is NaN and read back as NaN from null (or from
+/// the string "NaN" that runs stored before 2026-12-06 carry): UAUC where no user has both labels.
+@propertyWrapper
+public struct NullWhenNaN: Codable, Equatable, Sendable {
+    public var wrappedValue: Double
+
+    public init(wrappedValue: Double) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? .nan : try container.decode(Double.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if wrappedValue.isNaN { try container.encodeNil() } else { try container.encode(wrappedValue) }
+    }
+}
+
 extension RunResult {
-    /// UAUC is undefined (NaN) when no test user has both labels — on a split with about one
-    /// sample per user, as synthlens' paper preset. JSON has no NaN, so non-finite numbers are
-    /// written as the strings "NaN", "Infinity", "-Infinity" and read back as numbers here
-    /// (Python readers: float(value) accepts the same strings).
+    /// JSON has no NaN or infinity. UAUC's NaN is written as null (NullWhenNaN); any other
+    /// non-finite number would be written as the strings "NaN", "Infinity", "-Infinity" and read
+    /// back as numbers here (Python readers: float(value) accepts the same strings).
     public static let nonFiniteEncoding = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
         positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     public static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(

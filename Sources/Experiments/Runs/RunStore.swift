@@ -49,7 +49,8 @@ public struct RunStore: Sendable {
     /// Stores a run that has just finished in `run`, stamped with what the trainer does not know:
     /// the SHA-256 of the best checkpoint it left (the paper manifest lists it; a run without one
     /// is an error and is not stored), the hash of that checkpoint's tensors (ModelTensorsHash)
-    /// and the OpenBLAS kernels it ran on. `atflrec train` and
+    /// the OpenBLAS kernels it ran on and
+    /// the rest of its numerical environment. `atflrec train` and
     /// `make paper` both store through here, so a run records the same fields either way.
     @discardableResult
     public func saveFinished(_ configuration: ExperimentConfiguration, result: RunResult, predictions: Predictions,
@@ -58,6 +59,8 @@ public struct RunStore: Sendable {
         stamped.checkpointSHA256 = try run.bestCheckpointSHA256()
         stamped.modelTensorsSHA256 = try ModelTensorsHash.ofFile(run.bestCheckpoint.path)
         stamped.blasCore = BLASCore.current
+        stamped.numerics = NumericalEnvironment.current(threads: configuration.threads)
+        stamped.testUAUCUsers = try TestEvaluation(predictions).uaucUsers
         try save(configuration, result: stamped, predictions: predictions)
         return stamped
     }

@@ -56,3 +56,18 @@ public struct BaselineModelTrainer: ModelTrainer {
         return (result, predictions)
     }
 }
+
+extension BaselineModelTrainer {
+    /// The test predictions of a trained baseline from its checkpoint (`atflrec eval` on a
+    /// published baseline model): the same splits and seeds as the run, the checkpoint's parameters.
+    public func predictions(_ configuration: ExperimentConfiguration, checkpoint: Checkpoint) throws -> Predictions {
+        guard checkpoint.configuration == configuration else { throw ConfigurationError("checkpoint: made with another configuration") }
+        BLASThreads.set(configuration.threads)
+        let data = try splits(configuration)
+        let logits = try BaselineRun.score(settings, training: data.train.map(Self.raw), test: data.test.map(Self.raw),
+                                           seeds: SeedBook(seed: configuration.seed),
+                                           parameters: checkpoint.parameters.map { ($0.name, $0.shape, $0.values) })
+        return Predictions(sampleIDs: data.test.map(\.id), users: data.test.map(\.user), labels: data.test.map(\.label),
+                           scores: logits.map { 1 / (1 + Foundation.exp(-Double($0))) })
+    }
+}
