@@ -8,7 +8,8 @@ Usage: load_checkpoint.py RUN_DIR
   from the stored FBank features through the audio embedding network (Linear, SiLU, Linear,
   BatchNorm1d in evaluation mode, then pooling over frames), comparing both with what Swift
   computed. Baseline runs (GRU4Rec, SASRec, LightGCN, GraphSAGE): loads and lists the parameters.
-  Prints the largest differences; exits 1 on a mismatch. Every run: prints the model tensors hash
+  Prints the largest differences; exits 1 on a mismatch. A published model folder
+  (paper/models/<run>: config.json and best.h5 only) is loaded and its tensors listed. Every run: prints the model tensors hash
   ("model tensors sha256: <hex>", checkpoints/README.md), which equals result.json's
   modelTensorsSHA256 for the run that made the checkpoint, on any git commit.
 
@@ -16,6 +17,7 @@ Tolerances: logits 1e-4 absolute (a C-term float32 dot product summed in another
 item vectors 1e-3 absolute (two float32 GEMMs over hundreds of terms, batch norm, pooling).
 """
 import hashlib
+import os
 import sys
 
 import h5py
@@ -31,7 +33,10 @@ def model_tensors_sha256(ck):
     of the Swift code: configuration hash, then each /parameters and /buffers dataset by name in
     UTF-8 byte order with its shape and little-endian float32 values."""
     h = hashlib.sha256()
-    h.update(f"atflrec-model-tensors-v1\nconfiguration_hash={ck.attrs['configuration_hash']}\n".encode())
+    config_hash = ck.attrs["configuration_hash"]
+    if isinstance(config_hash, bytes):  # a fixed-length string attribute reads as bytes
+        config_hash = config_hash.decode()
+    h.update(f"atflrec-model-tensors-v1\nconfiguration_hash={config_hash}\n".encode())
     for group in ("parameters", "buffers"):
         if group not in ck:
             continue
@@ -90,6 +95,10 @@ def main(run_dir):
         p, b = arrays(ck["parameters"]), arrays(ck["buffers"])
         if ck.attrs["model"] != "atflrec":
             ok = describe_baseline(ck, p)
+        elif not os.path.exists(f"{run_dir}/intermediates.h5"):
+            # A published model (paper/models/<run>): the model alone, nothing to recompute against.
+            ok = describe_baseline(ck, p)
+            print("no intermediates.h5 here (a published model): tensors listed, nothing recomputed")
         else:
             with h5py.File(f"{run_dir}/intermediates.h5", "r") as im:
                 ok = check_atflrec(p, b, im)
