@@ -37,6 +37,17 @@ final class BatchRealFFT {
         fftwPlannerLock.unlock()
     }
 
+    /// FFTW's description of the plan (fftwf_sprint_plan): the solvers and codelets it runs. It
+    /// depends only on the library's codelets and the sizes (FFTW_ESTIMATE never times), so a
+    /// test pins it: a machine whose FFTW chose another plan would compute other bits.
+    var planDescription: String {
+        fftwPlannerLock.lock()
+        defer { fftwPlannerLock.unlock() }
+        guard let text = fftwf_sprint_plan(plan) else { return "" }
+        defer { free(text) }
+        return String(cString: text)
+    }
+
     deinit {
         fftwPlannerLock.lock()
         fftwf_destroy_plan(plan)

@@ -31,6 +31,9 @@ struct PaperVerifyCommand: ParsableCommand {
     @Flag(name: .customLong("stored-only"), help: "Check the stored files only; re-train nothing.")
     var storedOnly = false
 
+    @Flag(name: .customLong("dry-run"), help: "Print the runs that would be re-trained, with their recorded times, and stop.")
+    var dryRun = false
+
     @Flag(name: .customLong("no-figures"), help: "Do not draw the figures again (needs matplotlib otherwise).")
     var noFigures = false
 
@@ -84,9 +87,17 @@ struct PaperVerifyCommand: ParsableCommand {
                 session: session, trainer: ChildProcessTrainer(executable: executable, root: rootURL, scratch: scratchURL.appendingPathComponent("runs")),
                 cpuFlags: BLASCore.cpuFlags(cpuinfo: BLASCore.cpuinfo))
             let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            if dryRun {
+                let chosen = try VerifySelection.choose(verification.candidates(try session.loadFinished()), request: request)
+                for c in chosen {
+                    print("\(c.run)  \(c.stratum)  kernels \(c.recordedCore ?? "not recorded")  \(ProgressLine.duration(c.recordedSeconds)) recorded")
+                }
+                print("\(chosen.count) runs, \(ProgressLine.duration(chosen.map(\.recordedSeconds).reduce(0, +))) by their recorded wall times")
+                return
+            }
             let result = try verification.run(
                 request: request, requestDescription: described, figures: !noFigures, scratch: scratchURL,
-                rescore: { try PublishedModels.rescore(root: rootURL, runs: locations.runs, log: log) }, log: log)
+                rescore: { try PublishedModels.rescore(root: rootURL, runs: locations.runs, plan: session.plan) }, log: log)
             let reportURL = URL(fileURLWithPath: report ?? outputURL.appendingPathComponent("VERIFY.md").path)
             try AtomicFile.write(Data(result.markdown().utf8), to: reportURL)
             let same = result.remade.filter { $0.outcome == .identical }.count

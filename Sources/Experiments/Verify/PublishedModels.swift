@@ -27,8 +27,10 @@ public enum PublishedModels {
         return try trainer.predictions(c, checkpoint: Checkpoint.read(from: dir.appendingPathComponent("best.h5").path))
     }
 
-    public static func rescore(root: URL, runs: URL, log: (String) -> Void) throws -> [PaperVerification.Rescored] {
-        try list(root: root).map { dir in
+    /// Re-scores the published models of `plan`'s runs (the folder holds the full profile's).
+    public static func rescore(root: URL, runs: URL, plan: PaperPlan) throws -> [PaperVerification.Rescored] {
+        let names = Set(plan.configurations.map(\.runName))
+        return try list(root: root).filter { names.contains($0.lastPathComponent) }.map { dir in
             let name = dir.lastPathComponent
             let committed = runs.appendingPathComponent(name).appendingPathComponent("predictions.csv")
             guard let stored = try? Data(contentsOf: committed) else {
