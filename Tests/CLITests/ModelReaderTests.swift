@@ -14,26 +14,10 @@ import TestSupport
 struct ModelReaderTests {
     static let reader = Fixtures.repositoryRoot.appendingPathComponent(".build/ctools/model_reader")
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = CLIRun
 
-    /// Runs `executable arguments`, reading both pipes to the end before waiting.
     static func run(_ executable: URL, _ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        try runProcess(executable, arguments)
     }
 
     /// The reader on `file`; nil (with a failure saying how to build it) when it is not built.

@@ -34,15 +34,9 @@ struct PublishedModelsTests {
         #expect(python.stdout.contains("model tensors sha256: \(hash)"), "load_checkpoint.py: \(python.stdout.suffix(500)) \(python.stderr.suffix(500))")
         let reader = Fixtures.repositoryRoot.appendingPathComponent(".build/ctools/model_reader")
         try #require(FileManager.default.isExecutableFile(atPath: reader.path), "\(reader.path) is missing: run `make .build/ctools/model_reader`")
-        let process = Process()
-        process.executableURL = reader
-        process.arguments = [best]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && text.hasSuffix("model tensors sha256: \(hash)\n"), "\(text.suffix(300))")
+        let c = try runProcess(reader, [best])
+        let text = c.stdout
+        #expect(c.status == 0 && text.hasSuffix("model tensors sha256: \(hash)\n"), "\(text.suffix(300))")
         #expect(text.contains("parameters/"), "\(text.prefix(300))")
     }
 }

@@ -40,12 +40,19 @@ public func runATFLRec(_ arguments: [String], environment changes: [String: Stri
         Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         return nil
     }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     for (key, value) in changes { environment[key] = value }
-    process.environment = environment
+    return try runProcess(binary, arguments, environment: environment)
+}
+
+/// Runs `executable arguments` (with `environment`, else this process's) and returns its exit
+/// status and output; both pipes are read to the end before waiting, so a chatty child cannot
+/// block on a full pipe.
+public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> CLIRun {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
