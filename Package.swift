@@ -3,6 +3,7 @@
 //
 // Layers, lowest first; a target only imports targets above it in this list:
 //   native bindings  CBLAS, CFFTW, CSndfile, CSampleRate, CHDF5   (system libraries, shims)
+//                    CGEMM (our C matrix product: every output the sequential FMA chain, issue 31)
 //   foundations      SeededRandom, HDF5Storage
 //   tensors          TensorCore -> Autograd -> NeuralLayers, Optimizers
 //   modalities       AudioFeatures (FBank), TextModels (tokenizers, BERT/RoBERTa, LoRA)
@@ -22,12 +23,21 @@ let nativeTargets: [Target] = [
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 ]
 
+// MARK: - Our own C code
+
+let cTargets: [Target] = [
+    // The exact single-precision product (Sources/CGEMM/include/cgemm.h states its invariant).
+    // -ffp-contract=off: the C must never fuse or split a multiply-add on its own; the kernels'
+    // fused multiply-adds are explicit intrinsics. -O3 as the tools/cgemm harnesses measured it.
+    .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])], linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+]
+
 // MARK: - Library targets
 
 let libraryTargets: [Target] = [
     .target(name: "SeededRandom"),
     .target(name: "HDF5Storage", dependencies: ["CHDF5"]),
-    .target(name: "TensorCore", dependencies: ["CBLAS", "SeededRandom"]),
+    .target(name: "TensorCore", dependencies: ["CBLAS", "CGEMM", "SeededRandom"]),
     .target(name: "Autograd", dependencies: ["TensorCore", "SeededRandom"]),
     .target(name: "NeuralLayers", dependencies: ["Autograd", "TensorCore", "SeededRandom"]),
     .target(name: "Optimizers", dependencies: ["Autograd", "TensorCore"]),
@@ -43,7 +53,7 @@ let libraryTargets: [Target] = [
     .target(name: "Evaluation", dependencies: ["SeededRandom"]),
     .target(name: "ATFLRecModel", dependencies: ["NeuralLayers", "TextModels", "Autograd", "TensorCore", "SeededRandom"]),
     .target(name: "Baselines", dependencies: [
-        "NeuralLayers", "Autograd", "TensorCore", "Optimizers", "Evaluation", "SeededRandom", "CBLAS",
+        "NeuralLayers", "Autograd", "TensorCore", "Optimizers", "Evaluation", "SeededRandom",
     ]),
     .target(name: "Experiments", dependencies: [
         "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
@@ -96,6 +106,6 @@ let package = Package(
         // SHA-256 for configuration hashes, dataset hashes and result manifests.
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
-    targets: nativeTargets + libraryTargets + executableTargets + testTargets,
+    targets: nativeTargets + cTargets + libraryTargets + executableTargets + testTargets,
     swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,8 @@
-import CBLAS
 import Foundation
+import TensorCore
 
 // The few dense operations the baselines need, each forward beside its backward. Matrix products
-// go through OpenBLAS (cblas_sgemm / sgemv); element-wise work is plain loops over small rows.
+// go through the run's product (TensorCore's Float.gemm: OpenBLAS or the exact one); element-wise work is plain loops over small rows.
 // Shapes: R rows (positions or nodes), I input features, O output features.
 
 @inline(__always)
@@ -11,9 +11,8 @@ func gemm(
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    cblas_sgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    Float.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+               beta: beta, c: c, ldc: ldc)
 }
 
 /// Y (R x O) = X (R x I) W^T + b, with W (O x I) as torch.nn.Linear stores it; bias optional.

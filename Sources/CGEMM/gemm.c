@@ -526,12 +526,33 @@ static void pool_atfork_child(void)
 }
 static void pool_init(void) { pthread_atfork(NULL, NULL, pool_atfork_child); }
 
+/* How long a worker (and a caller waiting for its workers) spins before it sleeps on the
+ * condition variable: about 0.1 ms. Waking a sleeping thread costs tens of microseconds, as
+ * much as a whole small product (one attention head: 256 x 256 x 32 takes about 50 us), so
+ * back-to-back products find their workers awake; a longer spin would take the core from the
+ * element-wise row kernels between products (cf. BLASThreads.sleepWhenIdle). Speed only. */
+#ifndef CGEMM_SPIN
+#define CGEMM_SPIN 20000
+#endif
+
+static inline void cpu_relax(void)
+{
+#ifdef CGEMM_X86
+    __builtin_ia32_pause();
+#endif
+}
+
 static void *pool_worker(void *arg)
 {
     const int idx = (int)(intptr_t)arg; /* part idx+1 */
     pthread_mutex_lock(&pool.mu);
     unsigned long seen = pool.start_gen[idx];
     for (;;) {
+        if (pool.gen == seen) {
+            pthread_mutex_unlock(&pool.mu);
+            for (int s = 0; s < CGEMM_SPIN && __atomic_load_n(&pool.gen, __ATOMIC_ACQUIRE) == seen; s++) cpu_relax();
+            pthread_mutex_lock(&pool.mu);
+        }
         while (pool.gen == seen) pthread_cond_wait(&pool.wake, &pool.mu);
         seen = pool.gen;
         cgemm_job *j = pool.job;
@@ -539,7 +560,7 @@ static void *pool_worker(void *arg)
             pthread_mutex_unlock(&pool.mu);
             run_part(j, idx + 1);
             pthread_mutex_lock(&pool.mu);
-            if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+            if (__atomic_sub_fetch(&pool.pending, 1, __ATOMIC_RELEASE) == 0) pthread_cond_signal(&pool.done);
         }
     }
     return NULL;
@@ -588,14 +609,15 @@ static void run_job(cgemm_job *j)
     const int nparts = j->nparts;
     const int pooled = pool.nworkers < nparts - 1 ? pool.nworkers + 1 : nparts;
     pool.job = j;
-    pool.pending = pooled - 1;
-    pool.gen++;
-    pthread_cond_broadcast(&pool.wake);
+    __atomic_store_n(&pool.pending, pooled - 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&pool.gen, pool.gen + 1, __ATOMIC_RELEASE); /* spinning workers see this */
+    pthread_cond_broadcast(&pool.wake);                            /* sleeping ones are woken */
     pthread_mutex_unlock(&pool.mu);
 
     run_part(j, 0);
     for (int t = pooled; t < nparts; t++) run_part(j, t);
 
+    for (int s = 0; s < CGEMM_SPIN && __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0; s++) cpu_relax();
     pthread_mutex_lock(&pool.mu);
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.mu);
     pool.job = NULL;

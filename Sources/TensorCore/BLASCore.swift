@@ -134,12 +134,16 @@ public enum BLASCore {
             exit(1)
         }
         do { policy = try KernelPolicy.from(environment: environment) } catch { fail("\(error)") }
+        // A path of the exact product that is unknown or that this CPU lacks stops here, before any work.
+        if environment[GEMMPath.environmentVariable] != nil {
+            do { _ = try GEMMPath.from(environment: environment) } catch { fail("\(error)") }
+        }
         switch decide(policy: policy, current: current, cpuFlags: cpuFlags(cpuinfo: cpuinfo),
                       coreVariable: environment["OPENBLAS_CORETYPE"]) {
         case .proceed:
             if policy == .native {
                 FileHandle.standardError.write(Data(("\(program): native OpenBLAS kernels (\(current)), "
-                    + "\(KernelPolicy.environmentVariable)=native: results are bound to this CPU family\n").utf8))
+                    + "\(KernelPolicy.environmentVariable)=native: results of numerics=openblas runs are bound to this CPU family\n").utf8))
             }
         case .refuse(let message):
             fail(message)

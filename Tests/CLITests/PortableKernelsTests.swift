@@ -60,7 +60,7 @@ struct PortableKernelsTests {
     @Test func nativeKernelsAreAnnouncedAndRecorded() throws {
         guard let (r, dir) = try retrain("gru4rec-0fb8b3a6", environment: ["ATFLREC_KERNELS": "native", "OPENBLAS_CORETYPE": "Prescott"],
                                          label: "native") else { return }
-        #expect(r.stderr.hasPrefix("atflrec: native OpenBLAS kernels (Prescott), ATFLREC_KERNELS=native: results are bound to this CPU family\n"),
+        #expect(r.stderr.hasPrefix("atflrec: native OpenBLAS kernels (Prescott), ATFLREC_KERNELS=native: results of numerics=openblas runs are bound to this CPU family\n"),
                 "\(r.stderr.prefix(300))")
         let result = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("result.json"))) as? [String: Any] ?? [:]
         let numerics = result["numerics"] as? [String: Any] ?? [:]

@@ -6,6 +6,7 @@ extension ExperimentConfiguration {
     public func canonicalJSON() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.userInfo[ExperimentConfiguration.canonicalFormKey] = true
         // Encoding a plain value type cannot fail.
         let data = try! encoder.encode(self)
         return String(decoding: data, as: UTF8.self)

@@ -1,3 +1,5 @@
+import TensorCore
+
 // The one configuration type of the project (STYLE habit 7). Every default lives here, once;
 // experiment files under paper/configs/ only state what differs. Coding keys are the JSON names
 // stored in checkpoints and results, so never rename a field without bumping
@@ -29,9 +31,12 @@ public enum SequenceRepresentation: String, NamedChoice, CaseIterable, Sendable 
     case maskedMean = "masked-mean"
 }
 
+/// TensorCore's matrix products, named in configurations (`numerics`).
+extension MatrixProduct: NamedChoice {}
+
 public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     /// Bumped when a field is added, removed or changes meaning.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2  // 2: `numerics` (issue 31)
 
     /// Run name; the run directory is `checkpoints/<name>-<hash8>/`.
     public var name = "atflrec"
@@ -40,6 +45,13 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// BLAS threads for this run (2 = both cores of the reference machine).
     public var threads = 2
+    /// The single-precision matrix product (issue 31): `exact-fma`, ours, whose bits are the same
+    /// on every CPU and for every thread count, for every new configuration; `openblas` for the
+    /// runs made before it (OpenBLAS's pinned Haswell kernels), which keep their product so that
+    /// their committed config.json still re-makes them byte for byte. A stored configuration
+    /// that names no product was written before the field existed, so it reads as `openblas`
+    /// (see init(from:)); hashes leave `openblas` out, so those runs keep their names.
+    public var numerics = MatrixProduct.exactFMA
     public var data = DataSection()
     public var audio = AudioSection()
     public var text = TextSection()
@@ -48,6 +60,46 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     public var training = TrainingSection()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name, model, seed, threads, numerics, data, audio, text, lora, fusion, training
+    }
+
+    /// Set (to true) in an encoder's userInfo for the hashed form (ConfigurationIdentity).
+    static let canonicalFormKey = CodingUserInfoKey(rawValue: "atflrec.canonicalForm")!
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        model = try c.decode(ModelKind.self, forKey: .model)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        threads = try c.decode(Int.self, forKey: .threads)
+        // Absent: a configuration stored before the field existed, made with OpenBLAS.
+        numerics = try c.decodeIfPresent(MatrixProduct.self, forKey: .numerics) ?? .openBLAS
+        data = try c.decode(DataSection.self, forKey: .data)
+        audio = try c.decode(AudioSection.self, forKey: .audio)
+        text = try c.decode(TextSection.self, forKey: .text)
+        lora = try c.decode(LoRASection.self, forKey: .lora)
+        fusion = try c.decode(FusionSection.self, forKey: .fusion)
+        training = try c.decode(TrainingSection.self, forKey: .training)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(model, forKey: .model)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(threads, forKey: .threads)
+        // The hashed form leaves out `openblas`, the product of every run hashed before the field.
+        let canonical = encoder.userInfo[Self.canonicalFormKey] as? Bool == true
+        if !(canonical && numerics == .openBLAS) { try c.encode(numerics, forKey: .numerics) }
+        try c.encode(data, forKey: .data)
+        try c.encode(audio, forKey: .audio)
+        try c.encode(text, forKey: .text)
+        try c.encode(lora, forKey: .lora)
+        try c.encode(fusion, forKey: .fusion)
+        try c.encode(training, forKey: .training)
+    }
 
     public struct DataSection: Codable, Equatable, Sendable {
         /// ml100k (real ratings, surrogate audio), synthlens (synthetic), microlens (user files).
@@ -143,5 +195,14 @@ extension NamedChoice {
                 "unknown value '\(name)': expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = value
+    }
+}
+
+extension ExperimentConfiguration {
+    /// Pins this run's numerics for the process before any product: OpenBLAS's thread count and
+    /// the matrix product with its threads. Every trainer and evaluator calls it first.
+    public func pinNumerics() {
+        BLASThreads.set(threads)
+        MatrixProductSettings.use(numerics, threads: threads)
     }
 }

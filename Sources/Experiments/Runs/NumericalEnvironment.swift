@@ -9,9 +9,15 @@ import TensorCore
 /// vector-unit flags it has, the libraries (FFTW for the filter bank's FFT, glibc for libm's
 /// exp/log/tanh/erf), the compiler and its flags, the git commit. Two runs of one configuration
 /// with equal `kernels`, `blasCore` and `blasThreads` and equal library versions give the same
-/// bytes on any x86-64 CPU with AVX2 and FMA (README, "Determinism", says why each piece holds);
+/// bytes on any x86-64 CPU with AVX2 and FMA (DETERMINISM.md says why each piece holds);
 /// `cpuModel` and `cpuFlags` say where a run was made, they do not change its bits.
 public struct NumericalEnvironment: Codable, Equatable, Sendable {
+    /// The single-precision matrix product (issue 31): `exact-fma` (ours: its bits depend on no
+    /// kernel set, path or thread count) or `openblas` (the kernels below decide its bits).
+    /// Absent in runs stored before 2026-12-07, all made with OpenBLAS.
+    public var matrixProduct: MatrixProduct?
+    /// The exact product's vector path (avx2 or avx512; speed only). Absent under OpenBLAS.
+    public var gemmPath: GEMMPath?
     /// `portable` (OpenBLAS's Haswell kernels pinned) or `native` (the CPU's own: machine-bound).
     public var kernels: KernelPolicy
     public var blasCore: String
@@ -41,7 +47,9 @@ public struct NumericalEnvironment: Codable, Equatable, Sendable {
     public static func current(threads: Int) -> NumericalEnvironment {
         let cpuinfo = BLASCore.cpuinfo
         let flags = BLASCore.cpuFlags(cpuinfo: cpuinfo)
+        let product = MatrixProductSettings.product
         return NumericalEnvironment(
+            matrixProduct: product, gemmPath: product == .exactFMA ? MatrixProductSettings.path : nil,
             kernels: BLASCore.policy, blasCore: BLASCore.current, blasThreads: threads, openblas: BLASCore.configuration,
             cpuModel: BLASCore.cpuinfoField("model name", in: cpuinfo) ?? "unknown",
             cpuFlags: selectingFlags.filter(flags.contains),

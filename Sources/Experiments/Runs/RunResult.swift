@@ -49,7 +49,7 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// OpenBLAS's kernels the run was trained with (BLASCore.current: "Cooperlake", "Haswell",
     /// "Zen", ...). Different kernel families round products differently in the last bits, and
     /// training carries that on, so a re-run matches bit for bit only on the same family
-    /// (README, "Determinism"). Absent for runs stored before it was recorded (2026-12-02).
+    /// (DETERMINISM.md). Absent for runs stored before it was recorded (2026-12-02).
     public var blasCore: String?
     /// Everything else that decides the run's bits (NumericalEnvironment: kernel policy, thread
     /// count, CPU, libraries, compiler flags, git commit). Absent for runs stored before it was

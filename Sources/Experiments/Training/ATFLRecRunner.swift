@@ -30,7 +30,7 @@ public final class ATFLRecSetup {
         self.root = root
         // Pinned, never OpenBLAS's default (one thread per core): results do not depend on it,
         // speed does, and a spinning second thread on a busy 2-core machine costs system time.
-        BLASThreads.set(c.threads)
+        c.pinNumerics()
         let modelDirectory = c.text.modelPath.isEmpty ? Self.defaultModelDirectory(root: root) : c.text.modelPath
         tokenizer = try loadTokenizer(directory: modelDirectory)
         let encoder = try BertEncoder(directory: modelDirectory)

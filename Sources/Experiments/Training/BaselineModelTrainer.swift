@@ -25,7 +25,7 @@ public struct BaselineModelTrainer: ModelTrainer {
             throw ConfigurationError("baseline settings are for '\(settings.model.rawValue)', the run is '\(configuration.model.rawValue)'")
         }
         try runDirectory.prepare()
-        BLASThreads.set(configuration.threads)  // pinned, as for ATFLRec runs
+        configuration.pinNumerics()  // pinned, as for ATFLRec runs
         let data = try splits(configuration)
         let out = try BaselineRun.run(settings, training: data.train.map(Self.raw), validation: data.validation.map(Self.raw),
                                       test: data.test.map(Self.raw), seeds: SeedBook(seed: configuration.seed))
@@ -62,7 +62,7 @@ extension BaselineModelTrainer {
     /// published baseline model): the same splits and seeds as the run, the checkpoint's parameters.
     public func predictions(_ configuration: ExperimentConfiguration, checkpoint: Checkpoint) throws -> Predictions {
         guard checkpoint.configuration == configuration else { throw ConfigurationError("checkpoint: made with another configuration") }
-        BLASThreads.set(configuration.threads)
+        configuration.pinNumerics()
         let data = try splits(configuration)
         let logits = try BaselineRun.score(settings, training: data.train.map(Self.raw), test: data.test.map(Self.raw),
                                            seeds: SeedBook(seed: configuration.seed),

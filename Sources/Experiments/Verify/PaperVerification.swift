@@ -75,10 +75,12 @@ public struct PaperVerification {
         }
         return session.plan.configurations.compactMap { c in
             guard let (r, _) = results[c.runName] else { return nil }
-            let cores = KernelChoice.candidates(recorded: r.blasCore, cpuFlags: cpuFlags, exhaustive: c.model != .atflrec)
+            // A run of the exact product is bound to no kernel set: any AVX2 + FMA CPU re-makes it.
+            let core = c.numerics == .exactFMA ? BLASCore.portable : r.blasCore
+            let cores = KernelChoice.candidates(recorded: core, cpuFlags: cpuFlags, exhaustive: c.model != .atflrec)
             return VerifySelection.Candidate(
                 run: c.runName, isBaseline: c.model != .atflrec, stratum: firstCell[c.runName] ?? c.data.dataset,
-                recordedSeconds: r.wallSeconds, recordedCore: r.blasCore, runnableHere: !cores.isEmpty)
+                recordedSeconds: r.wallSeconds, recordedCore: core, runnableHere: !cores.isEmpty)
         }
     }
 

@@ -71,7 +71,13 @@ extension PublishedModels {
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         let out = destination.appendingPathComponent("best.h5")
         try checkpoint.write(to: out.path)
-        try AtomicFile.write(Data(contentsOf: run.appendingPathComponent("config.json")), to: destination.appendingPathComponent("config.json"))
+        // The committed config.json (it names the run's numerics; a run re-trained by an older
+        // build may have written one that does not).
+        let committedConfiguration = committedResult.deletingLastPathComponent().appendingPathComponent("config.json")
+        guard try ConfigurationLoader.resolve(file: committedConfiguration.path) == checkpoint.configuration else {
+            throw ConfigurationError("\(best.path): made with another configuration than the committed \(committedConfiguration.path)")
+        }
+        try AtomicFile.write(Data(contentsOf: committedConfiguration), to: destination.appendingPathComponent("config.json"))
         let written = try ModelTensorsHash.ofFile(out.path)
         guard written == tensors else { throw ConfigurationError("\(out.path): tensors changed while publishing (\(written) vs \(tensors))") }
         return (tensors, try Data(contentsOf: out).count)
