@@ -13,26 +13,37 @@ import SeededRandom
 import TensorCore
 import TextModels
 
-let encoderBenchmark = Benchmark(name: "encoder") {
+/// The benchmark's model, batch and timed steps (shared by `encoder` and `encoder-product`).
+final class EncoderBenchSetup {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let model = root.appendingPathComponent(".cache/models/all-minilm-l6-v2").path
     let threads = Int(ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "") ?? 2
-    BLASThreads.set(threads)
-    let encoder = try BertEncoder(directory: model)
-    var r = SeedBook(seed: 0).stream(.initialization)
-    try encoder.addAdapter("default", rank: 4, alpha: 8, dropout: 0, targets: ["query", "value"], random: &r)
-    let C = encoder.configuration.hiddenSize
-    let classifier = Linear<Float>(inputSize: C, outputSize: 1, trainable: true, random: &r)
-    let trainable = encoder.adapterParameters + classifier.namedParameters(prefix: "classifier.")
-    // Token ids: [CLS] + 254 ids drawn from the ordinary vocabulary + [SEP], per sample.
+    let encoder: BertEncoder
+    let classifier: Linear<Float>
+    let trainable: [(String, Variable<Float>)]
     let (B, T) = (8, 256)
-    let batch = (0..<B).map { _ in [101] + (0..<(T - 2)).map { _ in 1000 + Int(r.uniformDouble() * 28000) } + [102] }
-    let labels = Tensor<Float>(shape: [B], scalars: (0..<B).map { Float($0 % 2) })
-    var adam = Adam(configuration: AdamConfiguration(learningRate: 1e-3), variables: trainable)
+    let C: Int
+    let batch: [[Int]]
+    let labels: Tensor<Float>
+    var adam: Adam
     var dropout = SeedBook(seed: 0).stream(.dropout)
-
     // firstPositions 1: the last layer computes only the first token, all the classifier reads.
     var firstTokenOnly = false
+
+    init() throws {
+        BLASThreads.set(threads)
+        encoder = try BertEncoder(directory: root.appendingPathComponent(".cache/models/all-minilm-l6-v2").path)
+        var r = SeedBook(seed: 0).stream(.initialization)
+        try encoder.addAdapter("default", rank: 4, alpha: 8, dropout: 0, targets: ["query", "value"], random: &r)
+        C = encoder.configuration.hiddenSize
+        classifier = Linear<Float>(inputSize: C, outputSize: 1, trainable: true, random: &r)
+        trainable = encoder.adapterParameters + classifier.namedParameters(prefix: "classifier.")
+        // Token ids: [CLS] + 254 ids drawn from the ordinary vocabulary + [SEP], per sample.
+        let (B, T) = (self.B, self.T)
+        batch = (0..<B).map { _ in [101] + (0..<(T - 2)).map { _ in 1000 + Int(r.uniformDouble() * 28000) } + [102] }
+        labels = Tensor<Float>(shape: [B], scalars: (0..<B).map { Float($0 % 2) })
+        adam = Adam(configuration: AdamConfiguration(learningRate: 1e-3), variables: trainable)
+    }
+
     func loss(_ tape: Tape<Float>) -> Variable<Float> {
         let hidden = encoder.forward(batch, adapter: "default", firstPositions: firstTokenOnly ? 1 : nil, random: &dropout, on: tape).last!
         let first = tape.reshape(tape.slice(hidden, axis: 1, 0..<1), [B, C])
@@ -44,10 +55,10 @@ let encoderBenchmark = Benchmark(name: "encoder") {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-    func measure(fused: Bool, firstToken: Bool = false) -> (train: [Double], forward: [Double]) {
+    func measure(fused: Bool, firstToken: Bool = false, steps: Int = 10) -> (train: [Double], forward: [Double]) {
         encoder.fusedAttention = fused
         firstTokenOnly = firstToken
-        let train = (0..<11).map { _ in
+        let train = (0...steps).map { _ in
             milliseconds {
                 let tape = Tape<Float>()
                 tape.backward(loss(tape))
@@ -55,8 +66,19 @@ let encoderBenchmark = Benchmark(name: "encoder") {
                 for (_, p) in trainable { p.zeroGrad() }
             }
         }.dropFirst()                                       // the first step warms caches up
-        let forward = (0..<11).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
+        let forward = (0...steps).map { _ in milliseconds { _ = loss(Tape<Float>(recording: false, training: false)) } }.dropFirst()
         return (Array(train), Array(forward))
+    }
+}
+
+let encoderBenchmark = Benchmark(name: "encoder") {
+    let bench = try EncoderBenchSetup()
+    let (B, T, threads, root) = (bench.B, bench.T, bench.threads, bench.root)
+    let encoder = bench.encoder
+    func loss(_ tape: Tape<Float>) -> Variable<Float> { bench.loss(tape) }
+    func median(_ xs: [Double]) -> Double { bench.median(xs) }
+    func measure(fused: Bool, firstToken: Bool = false) -> (train: [Double], forward: [Double]) {
+        bench.measure(fused: fused, firstToken: firstToken)
     }
     // The unfused attention (primitive ops) first, as the profile's reference point; then the
     // fused attention with the whole last layer (what PyTorch computes), then with the last
@@ -64,7 +86,7 @@ let encoderBenchmark = Benchmark(name: "encoder") {
     if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != nil {
         // For `perf record`: 20 first-token train steps (not with =forward) and forward passes.
         encoder.fusedAttention = true
-        firstTokenOnly = true
+        bench.firstTokenOnly = true
         if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != "forward" {
             for _ in 0..<20 { let tape = Tape<Float>(); tape.backward(loss(tape)) }
         }
@@ -82,4 +104,28 @@ let encoderBenchmark = Benchmark(name: "encoder") {
     try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
     let json = #"{"threads": \#(threads), "train_ms": \#(trainMs), "forward_ms": \#(forwardMs)}"#
     try Data(json.utf8).write(to: cache.appendingPathComponent("encoder_swift.json"), options: .atomic)
+}
+
+// Issue 31, point 3: the encoder's train step and forward (fused attention, last layer on the
+// first token: the setting compared with PyTorch) with OpenBLAS's loaded kernels and with the
+// exact product on its path, alternating rounds so that drift of a shared machine hits both.
+// Run under ATFLREC_KERNELS=native (make bench-gemm) for the comparison with the native kernels.
+let encoderProductBenchmark = Benchmark(name: "encoder-product", byDefault: false) {
+    let bench = try EncoderBenchSetup()
+    var times: [MatrixProduct: (train: [Double], forward: [Double])] = [:]
+    for _ in 0..<3 {
+        for product in [MatrixProduct.openBLAS, .exactFMA] {
+            MatrixProductSettings.use(product, threads: bench.threads)
+            let m = bench.measure(fused: true, firstToken: true, steps: 4)
+            times[product, default: ([], [])].train += m.train
+            times[product, default: ([], [])].forward += m.forward
+        }
+    }
+    MatrixProductSettings.use(.openBLAS, threads: bench.threads)
+    let o = times[.openBLAS]!, e = times[.exactFMA]!
+    let (ot, of, et, ef) = (bench.median(o.train), bench.median(o.forward), bench.median(e.train), bench.median(e.forward))
+    print(String(format: "encoder-product  MiniLM-L6 batch %d x %d, %d threads, median of %d: OpenBLAS (%@) train step %.0f ms, forward %.0f ms; "
+                 + "exact-fma (%@) train step %.0f ms, forward %.0f ms; ratio train %.3f, forward %.3f",
+                 bench.B, bench.T, bench.threads, o.train.count, BLASCore.current, ot, of, MatrixProductSettings.path.rawValue,
+                 et, ef, et / ot, ef / of))
 }

@@ -1,19 +1,25 @@
 // atflrec-bench: speed measurements, printed as a table. `make bench` runs this binary and then
 // the reference implementations' scripts on the same machine, so ratios are taken in one run.
 // Each benchmark lives in its own file and registers itself in `allBenchmarks` below.
-// Usage: atflrec-bench [NAME ...]   (no names: run all)
+// Usage: atflrec-bench [NAME ...]   (no names: every benchmark but gemm and encoder-product, which
+// `make bench-gemm` runs by name under chosen kernels and paths)
 import Foundation
 import TensorCore
 
 struct Benchmark {
     let name: String
+    /// Run by `atflrec-bench` without names; false for those `make bench-gemm` runs by name
+    /// under chosen kernels and paths.
+    var byDefault = true
     let run: () throws -> Void
 }
 
 let allBenchmarks: [Benchmark] = [
     Benchmark(name: "matmul", run: matmulBenchmark),
+    Benchmark(name: "gemm", byDefault: false, run: gemmBenchmark),
     fbankBenchmark,
     encoderBenchmark,
+    encoderProductBenchmark,
 ]
 
 // One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes
@@ -25,7 +31,7 @@ AllocatorPolicy.keepLargeBlocksInHeap()
 BLASThreads.sleepWhenIdle()
 
 let wanted = Set(CommandLine.arguments.dropFirst())
-for benchmark in allBenchmarks where wanted.isEmpty || wanted.contains(benchmark.name) {
+for benchmark in allBenchmarks where wanted.isEmpty ? benchmark.byDefault : wanted.contains(benchmark.name) {
     do {
         try benchmark.run()
     } catch {
