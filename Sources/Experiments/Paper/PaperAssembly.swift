@@ -35,11 +35,27 @@ public enum PaperAssembly {
                                                  pValue: p, paperValue: table.paperValue(row: cell.row, column: cell.column),
                                                  sameRunsAs: sameRunsAs))
                 }
-                out.append(RenderedTable(id: table.id, title: table.title, dataset: dataset,
-                                         rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries))
+                var rendered = RenderedTable(id: table.id, title: table.title, dataset: dataset,
+                                             rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries)
+                rendered.numerics = numericsSummary(Set(cells.flatMap(\.runs)).sorted().compactMap { results[$0]?.0 })
+                out.append(rendered)
             }
         }
         return out
+    }
+
+    /// The products and kernel sets of `runs`, counted: "openblas: Haswell kernels 21 runs,
+    /// Cooperlake kernels 9 runs" (runs stored before the product was recorded are OpenBLAS's;
+    /// their kernels may not be recorded either).
+    static func numericsSummary(_ runs: [RunResult]) -> String {
+        var counts: [String: Int] = [:]
+        for r in runs {
+            let product = r.numerics?.matrixProduct ?? .openBLAS
+            let key = product == .exactFMA ? "exact-fma" : "openblas: " + (r.blasCore.map { "\($0) kernels" } ?? "kernels not recorded")
+            counts[key, default: 0] += 1
+        }
+        let parts = counts.keys.sorted().map { "\($0) \(counts[$0]!) run\(counts[$0]! == 1 ? "" : "s")" }
+        return parts.joined(separator: "; ").replacingOccurrences(of: "; openblas: ", with: ", ")
     }
 
     /// Two-sided p-value that `row` differs from `reference` in one column of a table:

@@ -44,6 +44,9 @@ public struct RenderedTable: Sendable {
     public let rows: [String]
     public let columns: [String]
     public let cells: [CellSummary]
+    /// Which numerics its cells' runs were made with (issue 31), e.g. "openblas: Haswell
+    /// kernels 21 runs, Cooperlake kernels 9 runs"; empty when not given.
+    public var numerics = ""
 
     public static let notInPaper = "not in our copy of the paper"
 
@@ -103,6 +106,7 @@ public struct RenderedTable: Sendable {
             }
             out += line + "\n"
         }
+        if !numerics.isEmpty { out += "\nNumerics of the cells' runs (DETERMINISM.md): \(numerics).\n" }
         return out
     }
 
@@ -121,6 +125,7 @@ public struct RenderedTable: Sendable {
             out += parts.joined(separator: " & ") + " \\\\\n"
         }
         out += "\\hline\n\\end{tabular}\n"
+        if !numerics.isEmpty { out += "% numerics of the cells' runs: \(escape(numerics))\n" }
         return out
     }
 
