@@ -83,8 +83,14 @@ struct ATFLRecTrainerTests {
         #expect(abs(outcome.result.testAUC - 0.5) < 0.25, "test AUC \(outcome.result.testAUC)")
     }
 
-    @Test func aKilledRunResumesToTheSameBytes() throws {
-        let c = AudioSignalTask.configuration(.a)
+    /// Accumulation 2 divides the 12 micro-batches of an epoch; 5 does not (12 = 2 x 5 + 2, as
+    /// K=500 gives 62 = 15 x 4 + 2), so an epoch ends with 2 micro-batches' gradients pending and
+    /// their phase, which checkpoint.h5 must carry into the resumed process (before 2026-12-07
+    /// it did not, and a resumed K=500 run took another path from its second epoch on).
+    @Test(arguments: [2, 5])
+    func aKilledRunResumesToTheSameBytes(accumulation: Int) throws {
+        var c = AudioSignalTask.configuration(.a)
+        c.training.gradientAccumulation = accumulation
         let whole = try Fixtures.temporaryDirectory()
         let a = try AudioSignalTask.trainer(c, in: whole).run(AudioSignalTask.splits())
         let split = try Fixtures.temporaryDirectory()
@@ -100,6 +106,12 @@ struct ATFLRecTrainerTests {
             let x = try Checkpoint.read(from: whole.appendingPathComponent(file).path)
             let y = try Checkpoint.read(from: split.appendingPathComponent(file).path)
             #expect(x == y, "\(file) differs after resume")
+        }
+        if accumulation == 5 {
+            // The test means what it says: the epoch-2 checkpoint really held pending gradients.
+            let c2 = try Checkpoint.read(from: whole.appendingPathComponent("checkpoint.h5").path)
+            #expect(c2.microBatches == 8 * 12 && c2.microBatches! % 5 != 0 && !c2.accumulatedGradients.isEmpty,
+                    "micro-batches \(String(describing: c2.microBatches)), \(c2.accumulatedGradients.count) pending gradients")
         }
     }
 

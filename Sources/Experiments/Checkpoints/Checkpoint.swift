@@ -17,6 +17,11 @@ import Optimizers
 ///   /optimizer/exp_avg/<name>, /optimizer/exp_avg_sq/<name>   float32 (PyTorch's names)
 ///   /random/purposes       strings; /random/states int64 [n] (UInt64 bit patterns)
 ///   /curves/train_loss, /curves/validation_auc   float64 [epochs so far]
+///   optional, when an epoch ended inside a gradient accumulation (micro-batches per epoch not
+///   a multiple of training.gradientAccumulation: K=500 gives 62 micro-batches of 8, steps of 4):
+///   attribute micro_batches (micro-batches trained so far) and
+///   /accumulated_gradients/<name> float32, the gradients summed since the last optimizer step,
+///   which the next epoch's first step adds to (without them a resumed run would lose them).
 public struct Checkpoint: Equatable {
     public static let schema = "atflrec-checkpoint"
     public static let schemaVersion: Int64 = 1
@@ -38,6 +43,10 @@ public struct Checkpoint: Equatable {
     /// Mean training loss and validation AUC of each finished epoch.
     public var trainLossCurve: [Double] = []
     public var validationAUCCurve: [Double] = []
+    /// Micro-batches trained so far, where an epoch ended inside an accumulation (nil: at a step).
+    public var microBatches: Int?
+    /// Gradients accumulated since the last optimizer step (empty: none pending).
+    public var accumulatedGradients: [NamedArray] = []
 
     public struct NamedArray: Equatable {
         public var name: String
@@ -75,6 +84,7 @@ public struct Checkpoint: Equatable {
             && a.buffers == b.buffers && a.optimizer == b.optimizer
             && a.randomStates.map(\.0) == b.randomStates.map(\.0) && a.randomStates.map(\.1) == b.randomStates.map(\.1)
             && a.trainLossCurve == b.trainLossCurve && a.validationAUCCurve == b.validationAUCCurve
+            && a.microBatches == b.microBatches && a.accumulatedGradients == b.accumulatedGradients
     }
 
     // MARK: - Writing
@@ -112,6 +122,11 @@ public struct Checkpoint: Equatable {
         try w.write(randomStates.map { Int64(bitPattern: $0.1) }, shape: [randomStates.count], to: "/random/states")
         try w.write(trainLossCurve, shape: [trainLossCurve.count], to: "/curves/train_loss")
         try w.write(validationAUCCurve, shape: [validationAUCCurve.count], to: "/curves/validation_auc")
+        if let microBatches { try w.setAttribute("micro_batches", .int(Int64(microBatches))) }
+        if !accumulatedGradients.isEmpty {
+            try w.createGroup("/accumulated_gradients")
+            for g in accumulatedGradients { try w.write(g.values, shape: g.shape, to: "/accumulated_gradients/\(g.name)") }
+        }
         try w.commit()
     }
 
@@ -169,6 +184,8 @@ public struct Checkpoint: Equatable {
                           randomStates: zip(purposes, states).map { ($0, UInt64(bitPattern: $1)) })
         checkpoint.trainLossCurve = try r.read(Double.self, "/curves/train_loss").values
         checkpoint.validationAUCCurve = try r.read(Double.self, "/curves/validation_auc").values
+        if try r.attributeNames().contains("micro_batches") { checkpoint.microBatches = Int(try int("micro_batches")) }
+        if r.exists("/accumulated_gradients") { checkpoint.accumulatedGradients = try arrays("/accumulated_gradients") }
         return checkpoint
     }
 }

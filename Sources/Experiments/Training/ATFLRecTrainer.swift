@@ -80,6 +80,7 @@ public final class ATFLRecTrainer {
         let seeds = SeedBook(seed: configuration.seed)
         var shuffle = seeds.stream(.shuffling)
         var epoch = 0, step = 0, bestAUC = -1.0, bestEpoch = -1, sinceBest = 0
+        var resumedMicro: Int?
         var lossCurve: [Double] = [], aucCurve: [Double] = []
 
         if FileManager.default.fileExists(atPath: checkpointPath) {
@@ -96,6 +97,14 @@ public final class ATFLRecTrainer {
             try network.backbone.restoreRandomStates(c.randomStates.filter { $0.0 != "shuffle" })
             epoch = c.epoch
             step = c.step
+            // An epoch that ended inside an accumulation: the pending gradients and the phase.
+            resumedMicro = c.microBatches
+            let pending = Dictionary(uniqueKeysWithValues: c.accumulatedGradients.map { ($0.name, $0) })
+            for (name, p) in parameters {
+                guard let g = pending[name] else { continue }
+                guard g.shape == p.shape else { throw ConfigurationError("\(checkpointPath): accumulated gradient '\(name)' has shape \(g.shape), the parameter \(p.shape)") }
+                p.grad = Tensor(shape: g.shape, scalars: g.values)
+            }
             bestAUC = c.bestValidationAUC
             bestEpoch = c.bestEpoch
             lossCurve = c.trainLossCurve
@@ -106,7 +115,7 @@ public final class ATFLRecTrainer {
         }
 
         var epochsThisInvocation = 0
-        var micro = step * t.gradientAccumulation
+        var micro = resumedMicro ?? step * t.gradientAccumulation
         while epoch < t.epochs && !(t.earlyStoppingPatience > 0 && sinceBest >= t.earlyStoppingPatience) {
             if let limit = epochLimitForThisInvocation, epochsThisInvocation >= limit {
                 return Outcome(result: placeholderResult(), predictions: Predictions(sampleIDs: [], users: [], labels: [], scores: []), finished: false)
@@ -144,8 +153,16 @@ public final class ATFLRecTrainer {
             }
             epoch += 1
             epochsThisInvocation += 1
-            try snapshot(step: step, epoch: epoch, bestAUC: bestAUC, bestEpoch: bestEpoch, adam: adam, shuffle: shuffle,
-                         curves: (lossCurve, aucCurve)).write(to: checkpointPath)
+            var resumable = snapshot(step: step, epoch: epoch, bestAUC: bestAUC, bestEpoch: bestEpoch, adam: adam, shuffle: shuffle,
+                                     curves: (lossCurve, aucCurve))
+            if micro % t.gradientAccumulation != 0 {
+                // The next epoch's first step also sums these micro-batches' gradients.
+                resumable.microBatches = micro
+                resumable.accumulatedGradients = parameters.compactMap { name, p in
+                    p.grad.map { .init(name: name, shape: $0.shape, values: $0.scalars) }
+                }
+            }
+            try resumable.write(to: checkpointPath)
             try clock.record(epoch: epoch)
             progress?.log(String(format: "%@ epoch %d: train loss %.4f, validation AUC %.4f%@", configuration.runName, epoch,
                                  lossCurve.last!, auc, bestEpoch == epoch - 1 ? " (best)" : ""))

@@ -68,6 +68,8 @@ extension PublishedModels {
         }
         checkpoint.optimizer = []
         checkpoint.randomStates = []
+        checkpoint.microBatches = nil
+        checkpoint.accumulatedGradients = []
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         let out = destination.appendingPathComponent("best.h5")
         try checkpoint.write(to: out.path)
