@@ -47,10 +47,13 @@ verify: deps-paper build $(TEST_PREREQUISITES)
 # What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k
 # layout (a) K=500 seed-0 run, trained with ATFLREC_KERNELS=portable and then =native, back to
 # back in one invocation, with the wall time of each and their ratio. Needs the data and weights.
+# KERNEL_BENCH_ORDER="native portable" runs them the other way round (a cold page cache or a
+# warming machine then falls on the other side).
 KERNEL_BENCH_RUN ?= atflrec-a-eb463ccd
+KERNEL_BENCH_ORDER ?= portable native
 bench-kernels: build $(TEST_PREREQUISITES)
 	@tmp=$$(mktemp -d); \
-	for k in portable native; do \
+	for k in $(KERNEL_BENCH_ORDER); do \
 	  start=$$(date +%s.%N); \
 	  ATFLREC_KERNELS=$$k $(BIN)/atflrec train --config paper/runs/$(KERNEL_BENCH_RUN)/config.json \
 	    --set training.epochs=1 --checkpoints $$tmp/$$k > $$tmp/$$k.log 2>&1 || { tail -3 $$tmp/$$k.log; exit 1; }; \
