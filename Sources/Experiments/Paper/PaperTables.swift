@@ -1,3 +1,5 @@
+import TensorCore
+
 // The paper's Tables II-V as data: which configurations fill which cell, which row the paper
 // calls best, and the paper's own values where our copy of the text has them
 // (seeds/atflrec-paper.txt; REFERENCE.md section 1: only ATFLRec's 0.6042 at K=100 and 0.6708
@@ -25,11 +27,16 @@ public struct PaperTable: Sendable {
     public let claimedBestRow: String
     /// The paper's values by "row|column", where our copy has them.
     public let paperValues: [String: Double]
+    /// The matrix product its runs are made with (issue 31, DETERMINISM.md): the paper's Tables
+    /// II-V keep `openblas`, the product their committed runs were made with, until they are
+    /// re-made under the exact product; every table added since defaults to `exact-fma`.
+    public var numerics: MatrixProduct = .exactFMA
 
     /// The configuration of one cell for one dataset and seed.
     public func configuration(row: TableAxis, column: TableAxis, base: ExperimentConfiguration,
                               dataset: String, seed: UInt64) -> ExperimentConfiguration {
         var c = base
+        c.numerics = numerics
         c.data.dataset = dataset
         c.seed = seed
         row.apply(&c)
@@ -65,7 +72,7 @@ public enum PaperTables {
                 TableAxis("ATFLRec") { $0.model = .atflrec },
             ],
             columns: shotColumns(shots), claimedBestRow: "ATFLRec",
-            paperValues: ["ATFLRec|K=100": 0.6042, "ATFLRec|K=500": 0.6708])
+            paperValues: ["ATFLRec|K=100": 0.6042, "ATFLRec|K=500": 0.6708], numerics: .openBLAS)
     }
 
     /// Table III: LoRA layouts of Figure 4.
@@ -77,7 +84,7 @@ public enum PaperTables {
                 TableAxis("(b) one adapter on fused input") { $0.lora.layout = .b },
                 TableAxis("(c) text only") { $0.lora.layout = .c },
             ],
-            columns: shotColumns(shots), claimedBestRow: "(a) separate audio and text adapters", paperValues: [:])
+            columns: shotColumns(shots), claimedBestRow: "(a) separate audio and text adapters", paperValues: [:], numerics: .openBLAS)
     }
 
     /// Table IV: pooling. Rows vary one pooling while the other keeps its default (max);
@@ -88,7 +95,7 @@ public enum PaperTables {
             rows: Pooling.allCases.map { p in TableAxis("stacking \(p.rawValue)") { $0.audio.stackingPooling = p } }
                 + Pooling.allCases.map { p in TableAxis("fusion \(p.rawValue)") { $0.fusion.pooling = p } },
             columns: [shotColumns(shots)[1]],
-            claimedBestRow: "stacking max", paperValues: [:])
+            claimedBestRow: "stacking max", paperValues: [:], numerics: .openBLAS)
     }
 
     /// Table V: number of FBank bins. NOTE: at 16 kHz with the paper's 25 ms frames (a 512-point
@@ -102,7 +109,7 @@ public enum PaperTables {
             rows: [40, 64, 80].map { m in TableAxis("\(m) bins") { $0.audio.numMelBins = m } }
                 + [TableAxis("128 bins (50 ms frames)") { $0.audio.numMelBins = 128; $0.audio.frameLengthMs = 50 }],
             columns: [shotColumns(shots)[1]],
-            claimedBestRow: "80 bins", paperValues: [:])
+            claimedBestRow: "80 bins", paperValues: [:], numerics: .openBLAS)
     }
 
     public static func all(shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
