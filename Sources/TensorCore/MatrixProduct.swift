@@ -95,8 +95,9 @@ public enum MatrixProductSettings {
 public enum ExactProduct {
     /// C <- alpha op(A) op(B) + beta C, row-major, on `path` with `threads` threads.
     /// alpha = 1 with beta = 0 or 1 is the chain itself (from 0, or from C). Any other alpha or beta
-    /// first forms T = op(A) op(B) by the chain, then C = alpha T (beta = 0) or
-    /// fma(alpha, T, beta C): one explicit rounding sequence, the same on every CPU.
+    /// first forms T = op(A) op(B) by the chain, then C = alpha T (beta = 0: T is formed in C
+    /// itself, as attention's scaled products need no buffer) or fma(alpha, T, beta C): one
+    /// explicit rounding sequence, the same on every CPU.
     public static func gemm(path: GEMMPath, threads: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -106,16 +107,20 @@ public enum ExactProduct {
                         beta == 1 ? 1 : 0, c, ldc)
             return
         }
+        if beta == 0 {
+            cgemm_sgemm(path.isa, Int32(threads), transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, 0, c, ldc)
+            for i in 0..<m {
+                let row = c + i * ldc
+                for j in 0..<n { row[j] = alpha * row[j] }
+            }
+            return
+        }
         let t = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         defer { t.deallocate() }
         cgemm_sgemm(path.isa, Int32(threads), transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, 0, t, n)
         for i in 0..<m {
             let row = c + i * ldc, ti = t + i * n
-            if beta == 0 {
-                for j in 0..<n { row[j] = alpha * ti[j] }
-            } else {
-                for j in 0..<n { row[j] = (beta * row[j]).addingProduct(alpha, ti[j]) }
-            }
+            for j in 0..<n { row[j] = (beta * row[j]).addingProduct(alpha, ti[j]) }
         }
     }
 }

@@ -74,18 +74,13 @@ final class EncoderBenchSetup {
 let encoderBenchmark = Benchmark(name: "encoder") {
     let bench = try EncoderBenchSetup()
     let (B, T, threads, root) = (bench.B, bench.T, bench.threads, bench.root)
-    let encoder = bench.encoder
-    func loss(_ tape: Tape<Float>) -> Variable<Float> { bench.loss(tape) }
-    func median(_ xs: [Double]) -> Double { bench.median(xs) }
-    func measure(fused: Bool, firstToken: Bool = false) -> (train: [Double], forward: [Double]) {
-        bench.measure(fused: fused, firstToken: firstToken)
-    }
+    let (loss, median) = (bench.loss, bench.median)
     // The unfused attention (primitive ops) first, as the profile's reference point; then the
     // fused attention with the whole last layer (what PyTorch computes), then with the last
     // layer on the first token only (the figure compared with PyTorch).
     if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != nil {
         // For `perf record`: 20 first-token train steps (not with =forward) and forward passes.
-        encoder.fusedAttention = true
+        bench.encoder.fusedAttention = true
         bench.firstTokenOnly = true
         if ProcessInfo.processInfo.environment["ATFLREC_BENCH_PROFILE"] != "forward" {
             for _ in 0..<20 { let tape = Tape<Float>(); tape.backward(loss(tape)) }
@@ -93,7 +88,8 @@ let encoderBenchmark = Benchmark(name: "encoder") {
         for _ in 0..<20 { _ = loss(Tape<Float>(recording: false, training: false)) }
         return
     }
-    let unfused = measure(fused: false), full = measure(fused: true), fused = measure(fused: true, firstToken: true)
+    let unfused = bench.measure(fused: false), full = bench.measure(fused: true)
+    let fused = bench.measure(fused: true, firstToken: true)
     for (name, m) in [("unfused attention", unfused), ("fused attention, whole last layer", full),
                       ("fused attention, last layer on the first token", fused)] {
         print(String(format: "encoder swift  MiniLM-L6 LoRA r=4 q/v, batch %d x %d, %d thread(s), %@: train step %.0f ms (min %.0f), forward %.0f ms (min %.0f)",

@@ -48,14 +48,18 @@ public enum PaperAssembly {
     /// Cooperlake kernels 9 runs" (runs stored before the product was recorded are OpenBLAS's;
     /// their kernels may not be recorded either).
     static func numericsSummary(_ runs: [RunResult]) -> String {
-        var counts: [String: Int] = [:]
+        func count(_ n: Int) -> String { "\(n) run\(n == 1 ? "" : "s")" }
+        var kernels: [String: Int] = [:], exact = 0
         for r in runs {
-            let product = r.numerics?.matrixProduct ?? .openBLAS
-            let key = product == .exactFMA ? "exact-fma" : "openblas: " + (r.blasCore.map { "\($0) kernels" } ?? "kernels not recorded")
-            counts[key, default: 0] += 1
+            if r.numerics?.matrixProduct == .exactFMA { exact += 1; continue }
+            kernels[r.blasCore.map { "\($0) kernels" } ?? "kernels not recorded", default: 0] += 1
         }
-        let parts = counts.keys.sorted().map { "\($0) \(counts[$0]!) run\(counts[$0]! == 1 ? "" : "s")" }
-        return parts.joined(separator: "; ").replacingOccurrences(of: "; openblas: ", with: ", ")
+        var parts: [String] = []
+        if exact > 0 { parts.append("exact-fma \(count(exact))") }
+        if !kernels.isEmpty {
+            parts.append("openblas: " + kernels.keys.sorted().map { "\($0) \(count(kernels[$0]!))" }.joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
     }
 
     /// Two-sided p-value that `row` differs from `reference` in one column of a table:
