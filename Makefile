@@ -5,6 +5,7 @@
 #   make verify      a reviewer's check: re-derive the committed results within an hour (see README)
 #   make reproduce   from a fresh clone: deps, tests, verify (see README)
 #   make bench       speed, side by side with the reference implementations
+#   make paper-slurm the plan as Slurm job arrays; make test-cluster checks it on a local Slurm
 #   make fixtures    regenerate the golden fixtures from the reference implementations
 #
 # Area-specific rules live in make/*.mk (included below); they extend the variables here.

@@ -9,6 +9,8 @@
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
 #   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
 #   make paper PAPER_ARGS=--plan-only       print the plan and its estimated time
+#   make paper JOBS=N                       N runs at once through GNU parallel; Slurm: make paper-slurm
+#                                           (make/cluster.mk, docs/cluster.md)
 #   make paper FRESH=1                      re-train every run this CPU can re-make into a scratch
 #                                           folder and compare each with the committed one (the whole
 #                                           plan's compute: about 23 hours on 2 cores)
@@ -32,9 +34,16 @@ deps-paper: deps
 ifeq ($(FRESH),1)
 paper: deps-paper build $(TEST_PREREQUISITES)
 	$(BIN)/atflrec paper verify --profile $(PROFILE) --all --report $(PAPER_OUT)/VERIFY-FRESH.md
+else ifneq ($(JOBS),1)
+# GNU parallel over the plan's commands (make/cluster.mk), then one render; PAPER_ARGS may
+# restrict the runs (--only, --only-datasets, --only-shots, --max-runs).
+paper: deps-paper build $(TEST_PREREQUISITES)
+	$(BIN)/atflrec paper commands $(PLAN_OPTIONS) $(PAPER_ARGS) | parallel --will-cite --jobs $(JOBS) --line-buffer --halt soon,fail=1
+	$(BIN)/atflrec paper render $(PLAN_OPTIONS)
+	$(PYTHON) paper/tools/make_figures.py $(PAPER_OUT)
 else
 paper: deps-paper build $(TEST_PREREQUISITES)
-	$(BIN)/atflrec paper --profile $(PROFILE) $(if $(TEXT_MODEL),--text-model $(TEXT_MODEL)) $(PAPER_ARGS)
+	$(BIN)/atflrec paper $(PLAN_OPTIONS) $(PAPER_ARGS)
 	@case " $(PAPER_ARGS) " in *" --plan-only "*) ;; *) $(PYTHON) paper/tools/make_figures.py $(PAPER_OUT) ;; esac
 endif
 

@@ -100,7 +100,8 @@ struct PaperQuickProfileTests {
             let digest = SHA256.hash(data: try Data(contentsOf: file)).map { String(format: "%02x", $0) }.joined()
             #expect(digest == parts[0], "\(line)")
         }
-        let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path).sorted()
+        // Run folders only: the workers' locks and histories (runs/.locks, not committed) are hidden.
+        let runs = try fm.contentsOfDirectory(atPath: first.output.appendingPathComponent("runs").path).filter { !$0.hasPrefix(".") }.sorted()
         #expect(runs.count == 21)
         // The second sitting re-trained every run into another checkpoint folder, seconds later:
         // each best.h5 has the same bytes (HDF5Writer stores no times) and the same tensors.
@@ -127,7 +128,7 @@ struct PaperQuickProfileTests {
                             "--text-model", tinyBERT, "--checkpoints", checkpoints.path,
                             "--no-figures", "--scratch", try Fixtures.temporaryDirectory("verify-scratch").path] + extra)
         }
-        let runs = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("runs").path).sorted()
+        let runs = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("runs").path).filter { !$0.hasPrefix(".") }.sorted()
         let baseline = try #require(runs.first { $0.hasPrefix("gru4rec") }), atflrec = try #require(runs.first { $0.hasPrefix("atflrec-a") })
         guard let clean = try verify(output, ["--runs", baseline, atflrec]) else { return }
         #expect(clean.status == 0, "verify exited \(clean.status): \(clean.stderr.suffix(3000))")

@@ -47,19 +47,22 @@ public struct PaperSession {
     }
 
     /// paper/configs/baselines/<model>.json
-    func baselineSettingsFile(_ kind: ModelKind) -> URL {
-        locations.root.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
+    static func baselineSettingsFile(_ kind: ModelKind, root: URL) -> URL {
+        root.appendingPathComponent("paper/configs/baselines/\(kind.rawValue).json")
     }
 
-    var store: RunStore {
+    var store: RunStore { Self.runStore(root: locations.root, runs: locations.runs) }
+
+    /// The run store at `runs`, expecting the baseline settings that `root` holds now.
+    public static func runStore(root: URL, runs: URL) -> RunStore {
         // Each settings file read once per store, not once per run loaded. An unreadable file
         // gives no expectation here; the trainer reports it.
         var identities: [ModelKind: String] = [:]
         for kind in ModelKind.allCases where kind != .atflrec {
-            identities[kind] = (try? BaselineSettings.load(baselineSettingsFile(kind)))?.identity
+            identities[kind] = (try? BaselineSettings.load(baselineSettingsFile(kind, root: root)))?.identity
         }
         let expected = identities
-        return RunStore(root: locations.runs) { expected[$0.model] }
+        return RunStore(root: runs) { expected[$0.model] }
     }
 
     /// The plan as lines: one per run with its state, then where the time goes and the total.
@@ -77,6 +80,12 @@ public struct PaperSession {
         lines += groups.map { "  " + $0.line }
         let done = groups.map(\.doneSeconds).reduce(0, +), missing = groups.map(\.todoSeconds).reduce(0, +)
         lines.append("compute so far: \(ProgressLine.duration(done)) in \(finished.count) runs")
+        // The plan's critical path: runs are independent, so with one slot per run (a cluster,
+        // docs/cluster.md) the whole plan takes as long as its longest run.
+        if let longest = plan.configurations.compactMap({ c in finished[c.runName].map { (c.runName, $0.wallSeconds) } })
+            .max(by: { ($0.1, $1.0) < ($1.1, $0.0) }) {
+            lines.append("critical path: the longest finished run, \(longest.0), took \(ProgressLine.duration(longest.1)): the plan's wall time with one node per run")
+        }
         lines.append("estimated time of the runs to do: \(ProgressLine.duration(missing)) (from finished runs that differ only in the seed where there are any, else PaperSession.estimateSeconds scaled by the most similar finished runs)")
         return lines
     }
@@ -186,13 +195,15 @@ public struct PaperSession {
     /// dataset's feature cache (about 0.6 GB per ml100k run) into each of ~100 run folders.
     public static let intermediatesFBankItems = 32
 
-    func trainer(_ kind: ModelKind) -> ModelTrainer? {
+    func trainer(_ kind: ModelKind) -> ModelTrainer? { Self.trainer(kind, root: locations.root) }
+
+    /// The trainer of a paper run of `kind` (nil when a baseline's settings file is unreadable).
+    public static func trainer(_ kind: ModelKind, root: URL) -> ModelTrainer? {
         switch kind {
         case .atflrec:
-            return ATFLRecModelTrainer(root: locations.root, intermediatesFBankItems: Self.intermediatesFBankItems)
+            return ATFLRecModelTrainer(root: root, intermediatesFBankItems: intermediatesFBankItems)
         default:
-            guard let settings = try? BaselineSettings.load(baselineSettingsFile(kind)) else { return nil }
-            let root = locations.root
+            guard let settings = try? BaselineSettings.load(baselineSettingsFile(kind, root: root)) else { return nil }
             return BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0, root: root) }
         }
     }

@@ -39,12 +39,19 @@ public struct PaperRunner {
         let progress = ProgressLine(label: "paper", total: missing.count)
         for (i, c) in missing.enumerated() {
             progress.update(i, detail: c.runName)
-            let run = RunDirectory(root: checkpointsRoot, configuration: c)
-            try run.prepare()
-            let (trained, predictions) = try trainer(c.model)!.run(c, in: run, progress: progress)
-            let result = try store.saveFinished(c, result: trained, predictions: predictions, in: run)
-            results[c.runName] = (result, predictions)
-            progress.log("finished \(c.runName): test AUC \(String(format: "%.4f", result.testAUC)) in \(ProgressLine.duration(result.wallSeconds)) (\(i + 1)/\(missing.count))")
+            // Through the run's lock, so a `make paper` and launcher tasks (Slurm, GNU parallel)
+            // may work on one store at once without training a run twice.
+            let worker = RunWorker(store: store, checkpointsRoot: checkpointsRoot, trainer: trainer(c.model)!)
+            switch try worker.run(c, progress: progress) {
+            case .busy(let holder):
+                progress.log("skipped \(c.runName): another worker trains it (\(holder.map(String.init(describing:)) ?? "holder unknown")); the tables show it once it is stored")
+                continue
+            case .alreadyFinished:
+                progress.log("\(c.runName): stored by another worker meanwhile")
+            case .trained(let auc, let seconds, _):
+                progress.log("finished \(c.runName): test AUC \(String(format: "%.4f", auc)) in \(ProgressLine.duration(seconds)) (\(i + 1)/\(missing.count))")
+            }
+            if let stored = try store.load(c) { results[c.runName] = stored }
         }
         progress.finish()
         return results

@@ -18,6 +18,14 @@ public struct RunStore: Sendable {
 
     func directory(_ run: String) -> URL { root.appendingPathComponent(run, isDirectory: true) }
 
+    /// Workers' locks and histories (RunLock, RunHistory): beside the runs, so that every worker
+    /// of a store shares them on whatever filesystem the store is; not committed (.gitignore).
+    public static let locksFolder = ".locks"
+    public func lockURL(_ run: String) -> URL { root.appendingPathComponent("\(Self.locksFolder)/\(run).lock") }
+    /// Held while the store's outputs are rendered (RunLock.wait).
+    public var renderLockURL: URL { root.appendingPathComponent("\(Self.locksFolder)/render.lock") }
+    public func historyURL(_ run: String) -> URL { root.appendingPathComponent("\(Self.locksFolder)/\(run).history") }
+
     /// The finished result of `configuration`, or nil when the run is missing or incomplete.
     public func load(_ configuration: ExperimentConfiguration) throws -> (RunResult, Predictions)? {
         let dir = directory(configuration.runName)
@@ -65,8 +73,11 @@ public struct RunStore: Sendable {
         return stamped
     }
 
-    /// Stores a finished run. The result file is written last, so a crash in between leaves a
-    /// run that `load` reports as missing.
+    /// Stores a finished run. Each file lands by a rename (AtomicFile), and `result.json` last:
+    /// its rename is the moment the run becomes finished for every reader (`load` needs all three
+    /// files), so a crash in between leaves a run that `load` reports as missing, never a
+    /// half-written one that counts as done. Two workers never store one run: they hold its
+    /// lock (RunWorker).
     public func save(_ configuration: ExperimentConfiguration, result: RunResult, predictions: Predictions) throws {
         let dir = directory(configuration.runName)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
