@@ -1,5 +1,5 @@
 # MicroLens (RecData/MicroLens.swift): the official data cannot be fetched here; a user who has
-# the download points the project at it (see README). Two steps live here:
+# the download points the project at it (see docs/data.md, "MicroLens-100K"). Two steps live here:
 #
 #   make microlens-audio VIDEOS=DIR OUT=DIR [MICROLENS_AUDIO_SECONDS=30]
 #     extracts the first MICROLENS_AUDIO_SECONDS seconds (the paper uses the first 30 s of each

@@ -1,5 +1,5 @@
 // The filter bank's FFT gives the same bits on every CPU only if FFTW makes the same plan
-// everywhere (README, "Determinism"): plans are estimated, never timed, and Debian's libfftw3f
+// everywhere (DETERMINISM.md): plans are estimated, never timed, and Debian's libfftw3f
 // 3.3.10 carries SSE2 and AVX codelets only, which every AVX2 CPU has. This pins the plans of the
 // sizes the paper's runs use (512 points: 25 ms frames at 16 kHz; 1024: the 50 ms frames of the
 // 128-bin row) to the ones recorded in Tests/Fixtures/audio/fftw-plans.txt, written on an AMD

@@ -10,7 +10,7 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var run: String
     public var configurationHash: String
     public var testAUC: Double
-    /// Mean AUC over the test users that have both labels (README, "Metrics"); NaN, written as
+    /// Mean AUC over the test users that have both labels (docs/runs.md, "Metrics"); NaN, written as
     /// JSON null, when no user has both (synthlens' paper preset has about one sample per user).
     @NullWhenNaN public var testUAUC: Double
     /// How many users `testUAUC` averages over (0 when it is null). Absent for runs stored before

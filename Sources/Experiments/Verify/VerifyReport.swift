@@ -6,7 +6,7 @@ extension PaperVerification.Report {
         var out = """
             # Verification of the committed runs
 
-            Written by `atflrec paper verify` (`make verify`; README, "Verifying"). It re-derives the
+            Written by `atflrec paper verify` (`make verify`; docs/paper.md, "Verifying"). It re-derives the
             committed results on the machine that runs it and compares them byte for byte.
 
             - CPU: \(cpu) (flags \(cpuFlags.joined(separator: " ")))
