@@ -12,7 +12,7 @@
 
 JOBS ?= 1
 SLURM_ARGS ?=
-PLAN_OPTIONS = --profile $(PROFILE) $(if $(TEXT_MODEL),--text-model $(TEXT_MODEL))
+PLAN_OPTIONS = --profile $(PROFILE) $(if $(TEXT_MODEL),--text-model $(TEXT_MODEL)) $(if $(NUMERICS),--numerics $(NUMERICS))
 
 APT_PACKAGES += parallel
 

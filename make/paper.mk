@@ -16,11 +16,20 @@
 #                                           plan's compute: about 23 hours on 2 cores)
 #   make verify                             a reviewer's check within VERIFY_BUDGET minutes (default 60)
 #   make verify VERIFY_ARGS="--sample-seed 3"   another draw of ATFLRec runs; or "--runs NAME ..."
+#   make paper NUMERICS=exact-fma           the edition of every table under the exact product
+#                                           (paper/exact-fma; with JOBS=N or make paper-slurm too)
 
 PROFILE ?= full
 TEXT_MODEL ?=
 PAPER_ARGS ?=
-PAPER_OUT := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))
+# NUMERICS=exact-fma: the edition of the plan with every table's runs under that matrix product
+# (issue 31, point 5), written to $(PAPER_OUT) = paper/exact-fma; runs share paper/runs.
+NUMERICS ?=
+PAPER_OUT := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))$(if $(NUMERICS),/$(NUMERICS))
+# The exact-fma edition is checked by `make verify` too once it has outputs: its stored files and
+# published models, and this many minutes of re-training (its runs are portable: any AVX2 CPU).
+VERIFY_EDITION_BUDGET ?= 0
+PAPER_RUNS := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))/runs
 FRESH ?=
 VERIFY_BUDGET ?= 60
 VERIFY_ARGS ?=
@@ -40,18 +49,23 @@ else ifneq ($(JOBS),1)
 paper: deps-paper build $(TEST_PREREQUISITES)
 	$(BIN)/atflrec paper commands $(PLAN_OPTIONS) $(PAPER_ARGS) | parallel --will-cite --jobs $(JOBS) --line-buffer --halt soon,fail=1
 	$(BIN)/atflrec paper render $(PLAN_OPTIONS)
-	$(PYTHON) paper/tools/make_figures.py $(PAPER_OUT)
+	$(PYTHON) paper/tools/make_figures.py $(PAPER_OUT) $(PAPER_RUNS)
 else
 paper: deps-paper build $(TEST_PREREQUISITES)
 	$(BIN)/atflrec paper $(PLAN_OPTIONS) $(PAPER_ARGS)
-	@case " $(PAPER_ARGS) " in *" --plan-only "*) ;; *) $(PYTHON) paper/tools/make_figures.py $(PAPER_OUT) ;; esac
+	@case " $(PAPER_ARGS) " in *" --plan-only "*) ;; *) $(PYTHON) paper/tools/make_figures.py $(PAPER_OUT) $(PAPER_RUNS) ;; esac
 endif
 
 # The committed files against the manifest, every run's metrics against its predictions, the
 # outputs (figures included) rendered again, the published models re-scored, all baseline runs
 # and a seeded draw of ATFLRec runs re-trained, all byte for byte; writes $(PAPER_OUT)/VERIFY.md.
 verify: deps-paper build $(TEST_PREREQUISITES)
-	$(BIN)/atflrec paper verify --profile $(PROFILE) --budget $(VERIFY_BUDGET) $(VERIFY_ARGS)
+	$(BIN)/atflrec paper verify --profile $(PROFILE) $(if $(NUMERICS),--numerics $(NUMERICS)) --budget $(VERIFY_BUDGET) $(VERIFY_ARGS)
+	@edition=$(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))/exact-fma; \
+	if [ -z "$(NUMERICS)" ] && [ -f $$edition/MANIFEST.sha256 ]; then \
+	  echo "make verify: the exact-fma edition ($$edition)"; \
+	  $(BIN)/atflrec paper verify --profile $(PROFILE) --numerics exact-fma --budget $(VERIFY_EDITION_BUDGET); \
+	fi
 
 # What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k
 # layout (a) K=500 seed-0 run, trained with ATFLREC_KERNELS=portable and then =native, back to

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import TensorCore
+
+extension MatrixProduct: ExpressibleByArgument {}
 
 /// `atflrec paper`: the paper's Tables I-V from a profile (paper/configs/profile-<name>.json).
 /// `run` (the default) prints the plan, trains the runs not yet in the run store (each stored as
@@ -42,18 +45,34 @@ struct PaperPlanOptions: ParsableArguments {
     @Option(help: "Root of the runs' checkpoints (not committed); the profile's name is appended.")
     var checkpoints = "checkpoints/paper"
 
+    @Option(help: "Make every table's runs with this matrix product (exact-fma or openblas) instead of each table's own: an edition of the plan, written to <output>/<numerics> (the run store is shared).")
+    var numerics: MatrixProduct?
+
+    /// Where the outputs go: `--output`, else paper (full) or paper/<profile>, with
+    /// /<numerics> appended for an edition under one product.
+    func outputURL(root rootURL: URL, profile p: PaperProfile) -> URL {
+        if let output { return URL(fileURLWithPath: output) }
+        let base = rootURL.appendingPathComponent(p.name == "full" ? "paper" : "paper/\(p.name)")
+        return numerics.map { base.appendingPathComponent($0.rawValue) } ?? base
+    }
+
+    /// The run store: `--runs`, else `runs` beside the default outputs (one store for every edition).
+    func runsURL(root rootURL: URL, profile p: PaperProfile) -> URL {
+        if let runs { return URL(fileURLWithPath: runs) }
+        if output != nil { return outputURL(root: rootURL, profile: p).appendingPathComponent("runs") }
+        return rootURL.appendingPathComponent(p.name == "full" ? "paper/runs" : "paper/\(p.name)/runs")
+    }
+
     static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     func session() throws -> PaperSession {
         let rootURL = URL(fileURLWithPath: root)
         let p = try PaperProfile.load(rootURL.appendingPathComponent("paper/configs/profile-\(profile).json"))
-        let defaultOutput = p.name == "full" ? "paper" : "paper/\(p.name)"
-        let outputURL = URL(fileURLWithPath: output ?? rootURL.appendingPathComponent(defaultOutput).path)
         let locations = PaperSession.Locations(
-            root: rootURL, runs: URL(fileURLWithPath: runs ?? outputURL.appendingPathComponent("runs").path),
-            checkpoints: URL(fileURLWithPath: checkpoints).appendingPathComponent(p.name), output: outputURL)
+            root: rootURL, runs: runsURL(root: rootURL, profile: p),
+            checkpoints: URL(fileURLWithPath: checkpoints).appendingPathComponent(p.name), output: outputURL(root: rootURL, profile: p))
         let extra = textModel.map { ["text.modelPath=\(Self.absolute($0))"] } ?? []
-        return try PaperSession(profile: p, seedCount: seeds, extraOverrides: extra, locations: locations)
+        return try PaperSession(profile: p, seedCount: seeds, extraOverrides: extra, numerics: numerics, locations: locations)
     }
 
     /// The same plan, from any working directory: every path absolute.
@@ -63,6 +82,7 @@ struct PaperPlanOptions: ParsableArguments {
         if let textModel { words += ["--text-model", Self.absolute(textModel)] }
         if let runs { words += ["--runs", Self.absolute(runs)] }
         if let output { words += ["--output", Self.absolute(output)] }
+        if let numerics { words += ["--numerics", numerics.rawValue] }
         return words
     }
 }

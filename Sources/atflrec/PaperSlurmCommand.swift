@@ -48,7 +48,8 @@ struct PaperSlurmCommand: ParsableCommand {
             options.jobName = "atflrec-\(session.profile.name)"
             if figures {
                 options.afterRender = ["python3 \(LauncherPlan.shellQuoted(PaperPlanOptions.absolute(session.locations.root.appendingPathComponent("paper/tools/make_figures.py").path))) "
-                    + LauncherPlan.shellQuoted(session.locations.output.standardizedFileURL.path)]
+                    + LauncherPlan.shellQuoted(session.locations.output.standardizedFileURL.path) + " "
+                    + LauncherPlan.shellQuoted(session.locations.runs.standardizedFileURL.path)]
             }
             let scripts = SlurmScripts(plan: launcher, folder: target, options: options)
             try scripts.write()

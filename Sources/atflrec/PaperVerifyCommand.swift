@@ -52,6 +52,9 @@ struct PaperVerifyCommand: ParsableCommand {
     @Option(help: "Root of the runs' checkpoints, as given to atflrec paper (the manifest names them).")
     var checkpoints = "checkpoints/paper"
 
+    @Option(help: "Verify the edition of the plan made with this matrix product (as given to atflrec paper --numerics): outputs in <output>/<numerics>, runs in the shared store.")
+    var numerics: MatrixProduct?
+
     @Option(help: "Where VERIFY.md is written; default <output>/VERIFY.md.")
     var report: String?
 
@@ -65,14 +68,16 @@ struct PaperVerifyCommand: ParsableCommand {
             guard budget >= 0, budget.isFinite else { throw ValidationError("--budget \(budget): expected minutes, 0 or more") }
             let rootURL = URL(fileURLWithPath: root)
             let p = try PaperProfile.load(rootURL.appendingPathComponent("paper/configs/profile-\(profile).json"))
-            let outputURL = URL(fileURLWithPath: output ?? rootURL.appendingPathComponent(p.name == "full" ? "paper" : "paper/\(p.name)").path)
+            let base = rootURL.appendingPathComponent(p.name == "full" ? "paper" : "paper/\(p.name)")
+            let outputURL = URL(fileURLWithPath: output ?? (numerics.map { base.appendingPathComponent($0.rawValue) } ?? base).path)
+            let defaultStore = output == nil ? base.appendingPathComponent("runs") : outputURL.appendingPathComponent("runs")
             let scratchURL = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory() + "atflrec-verify-\(ProcessInfo.processInfo.processIdentifier)")
             try FileManager.default.createDirectory(at: scratchURL, withIntermediateDirectories: true)
             let locations = PaperSession.Locations(
-                root: rootURL, runs: URL(fileURLWithPath: runStore ?? outputURL.appendingPathComponent("runs").path),
+                root: rootURL, runs: URL(fileURLWithPath: runStore ?? defaultStore.path),
                 checkpoints: URL(fileURLWithPath: checkpoints).appendingPathComponent(p.name), output: outputURL)
             let extra = textModel.map { ["text.modelPath=\(URL(fileURLWithPath: $0).standardizedFileURL.path)"] } ?? []
-            let session = try PaperSession(profile: p, extraOverrides: extra, locations: locations)
+            let session = try PaperSession(profile: p, extraOverrides: extra, numerics: numerics, locations: locations)
             let request: VerifySelection.Request
             let described: String
             if all { request = .all; described = "--all" }

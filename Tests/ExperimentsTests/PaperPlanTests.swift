@@ -2,6 +2,7 @@ import Foundation
 import RecData
 import Testing
 import TestSupport
+import TensorCore
 @testable import Experiments
 
 @Suite("Paper plan")
@@ -75,5 +76,49 @@ struct PaperPlanTests {
         #expect(abs(PaperSession.expectedSeconds(c100[0], measured: cost) - PaperSession.estimateSeconds(c100[0]) * ratio) < 1e-9)
         let none = PaperSession.measuredSeconds(plan: plan, finished: [:])
         #expect(PaperSession.expectedSeconds(c100[0], measured: none) == PaperSession.estimateSeconds(c100[0]))
+    }
+}
+
+/// Issue 31, point 5: `--numerics exact-fma` is an edition of the whole plan under one product.
+@Suite("Paper plan editions")
+struct PaperPlanEditionTests {
+    func session(numerics: MatrixProduct?, runs: URL) throws -> PaperSession {
+        let dir = try Fixtures.temporaryDirectory("edition-profile")
+        let file = dir.appendingPathComponent("profile.json")
+        try Data(#"{"name": "t", "seeds": [0, 1], "shots": [100, 500], "datasets": ["ml100k"], "overrides": []}"#.utf8).write(to: file)
+        let locations = PaperSession.Locations(root: Fixtures.repositoryRoot, runs: runs, checkpoints: dir.appendingPathComponent("ckpt"),
+                                               output: dir.appendingPathComponent("out"))
+        return try PaperSession(profile: try PaperProfile.load(file), numerics: numerics, locations: locations)
+    }
+
+    /// Every run of the edition is made with the product asked for, cell for cell the same plan
+    /// otherwise, under other run names (both editions share one store); a missing run of the
+    /// edition is expected to take what its counterpart under the other product took.
+    @Test func anEditionIsThePlanUnderOneProductTimedByTheRunsMadeUnderTheOther() throws {
+        let runs = try Fixtures.temporaryDirectory("edition-runs")
+        let plain = try session(numerics: nil, runs: runs), edition = try session(numerics: .exactFMA, runs: runs)
+        #expect(plain.tables.map(\.numerics) == [.openBLAS, .openBLAS, .openBLAS, .openBLAS])
+        #expect(edition.plan.configurations.allSatisfy { $0.numerics == .exactFMA })
+        #expect(edition.plan.configurations.count == plain.plan.configurations.count)
+        #expect(edition.plan.cells.map { "\($0.table)|\($0.row)|\($0.column)" } == plain.plan.cells.map { "\($0.table)|\($0.row)|\($0.column)" })
+        for (a, b) in zip(plain.plan.configurations, edition.plan.configurations) {
+            var same = b
+            same.numerics = .openBLAS
+            #expect(same == a && a.runName != b.runName)
+        }
+        // One finished run under OpenBLAS: its exact-fma counterpart (and its other seed) is
+        // expected to take its 1234.5 s.
+        let made = try #require(plain.plan.configurations.first { $0.model == .atflrec && $0.data.shots == 500 && $0.seed == 0 })
+        let result = RunResult(run: made.runName, configurationHash: made.hash(), testAUC: 0.6, testUAUC: 0.6, testLogLoss: 0.69,
+                               bestValidationAUC: 0.6, epochsRun: 1, optimizerSteps: 1, wallSeconds: 1234.5,
+                               trainSamplesPerSecond: 1, trainSampleIDs: [])
+        try RunStore(root: runs).save(made, result: result, predictions: Predictions(sampleIDs: [1, 2], users: [1, 1], labels: [0, 1], scores: [0.2, 0.7]))
+        let measured = edition.timingCost(finished: [:])
+        for seed: UInt64 in [0, 1] {
+            var counterpart = made
+            counterpart.numerics = .exactFMA
+            counterpart.seed = seed
+            #expect(PaperSession.expectedSeconds(counterpart, measured: measured) == 1234.5)
+        }
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Figures of `make paper`, drawn from the committed runs and tables (never from typed numbers).
 
-Usage: make_figures.py PAPER_DIR
-  reads  PAPER_DIR/tables/table-*.csv, PAPER_DIR/tables/cells.json, PAPER_DIR/runs/<run>/
+Usage: make_figures.py PAPER_DIR [RUNS_DIR]
+  reads  PAPER_DIR/tables/table-*.csv, PAPER_DIR/tables/cells.json, RUNS_DIR/<run>/ (default
+         PAPER_DIR/runs; an edition of the plan, e.g. paper/exact-fma, reads the shared paper/runs)
   writes PAPER_DIR/figures/*.png (each written to a temporary name, then renamed)
 
 Figures: ROC curves of Table II (seed 0 of each row, per dataset and K), bar charts with
@@ -47,7 +48,8 @@ def read_predictions(run_dir):
     return (np.array([int(r["label"]) for r in rows]), np.array([float(r["score"]) for r in rows]))
 
 
-def main(paper):
+def main(paper, runs=None):
+    runs = runs or os.path.join(paper, "runs")
     tables = os.path.join(paper, "tables")
     figures = os.path.join(paper, "figures")
     os.makedirs(figures, exist_ok=True)
@@ -97,7 +99,7 @@ def main(paper):
             fig, ax = plt.subplots(figsize=(4.2, 4.0))
             fig2, (ax_loss, ax_auc) = plt.subplots(1, 2, figsize=(8.0, 3.2))
             for c in (c for c in items if c["column"] == column):
-                run_dir = os.path.join(paper, "runs", c["runs"][0])
+                run_dir = os.path.join(runs, c["runs"][0])
                 labels, scores = read_predictions(run_dir)
                 fpr, tpr = roc(labels, scores)
                 ax.plot(fpr, tpr, label=c["row"], lw=1.2)
@@ -120,6 +122,6 @@ def main(paper):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: make_figures.py PAPER_DIR")
-    main(sys.argv[1])
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: make_figures.py PAPER_DIR [RUNS_DIR]")
+    main(*sys.argv[1:])

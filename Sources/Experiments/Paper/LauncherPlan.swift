@@ -40,7 +40,7 @@ public struct LauncherPlan: Sendable {
     public static func make(session: PaperSession, sitting: PaperSession.Sitting, executable: String,
                             planArguments: [String]) throws -> LauncherPlan {
         let finished = try session.loadFinished()
-        let measured = PaperSession.measuredSeconds(plan: session.plan, finished: finished.mapValues(\.0))
+        let measured = session.timingCost(finished: finished.mapValues(\.0))
         let selected = try sitting.select(from: session.plan) { finished[$0.runName] != nil }
         let pending = selected.configurations.enumerated().filter { finished[$0.element.runName] == nil }
             .map { (index: $0.offset, configuration: $0.element, seconds: PaperSession.expectedSeconds($0.element, measured: measured)) }

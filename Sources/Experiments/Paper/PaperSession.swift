@@ -1,4 +1,5 @@
 import Baselines
+import TensorCore
 import Foundation
 
 /// One `make paper`: the plan of a profile, its missing runs trained (finished ones loaded from
@@ -33,16 +34,34 @@ public struct PaperSession {
     public let plan: PaperPlan
     public internal(set) var locations: Locations
 
-    public init(profile: PaperProfile, seedCount: Int? = nil, extraOverrides: [String] = [], locations: Locations) throws {
+    /// The matrix product every table's runs are made with, when a whole edition of the plan is
+    /// re-made under one (issue 31, point 5: `--numerics exact-fma`); nil: each table's own
+    /// (`PaperTable.numerics`). Its configurations hash differently, so both editions share one
+    /// run store; their outputs go to separate folders (PaperPlanOptions).
+    public let numericsOverride: MatrixProduct?
+
+    /// For an edition: the plan under each table's own product, whose finished runs time the
+    /// edition's missing ones (`timingCost`).
+    let referencePlan: PaperPlan?
+
+    public init(profile: PaperProfile, seedCount: Int? = nil, extraOverrides: [String] = [], numerics: MatrixProduct? = nil,
+                locations: Locations) throws {
+        numericsOverride = numerics
         self.profile = profile
         base = try profile.base(extra: extraOverrides)
         seeds = profile.seeds(count: seedCount)
         datasets = profile.datasets(root: locations.root)
-        tables = PaperTables.all(shots: profile.shotPair)
+        tables = PaperTables.all(shots: profile.shotPair).map { table in
+            var t = table
+            if let numerics { t.numerics = numerics }
+            return t
+        }
         var bases: [String: ExperimentConfiguration] = [:]
         for d in datasets where profile.datasetOverrides[d] != nil { bases[d] = try profile.base(dataset: d, extra: extraOverrides) }
         datasetBases = bases
         plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
+        referencePlan = numerics == nil ? nil
+            : PaperPlan(tables: PaperTables.all(shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         self.locations = locations
     }
 
@@ -105,7 +124,7 @@ public struct PaperSession {
     }
 
     public func timeByCell(finished: [String: RunResult]) -> [CellTime] {
-        let measured = Self.measuredSeconds(plan: plan, finished: finished)
+        let measured = timingCost(finished: finished)
         var firstCell: [String: String] = [:]
         for cell in plan.cells {
             for run in cell.runs where firstCell[run] == nil {
@@ -141,6 +160,21 @@ public struct PaperSession {
         }
     }
 
+    /// What the finished runs say about the missing ones: the plan's own, and for an edition
+    /// also those of the reference plan (the same configurations under another product).
+    func timingCost(finished: [String: RunResult]) -> MeasuredCost {
+        var cost = Self.measuredSeconds(plan: plan, finished: finished)
+        guard let referencePlan else { return cost }
+        var others: [String: RunResult] = [:]
+        for c in referencePlan.configurations {
+            if let r = try? store.load(c) { others[c.runName] = r.0 }
+        }
+        let reference = Self.measuredSeconds(plan: referencePlan, finished: others)
+        for (key, times) in reference.bySeedless where cost.bySeedless[key] == nil { cost.bySeedless[key] = times }
+        for (key, ratio) in reference.ratios where cost.ratios[key] == nil { cost.ratios[key] = ratio }
+        return cost
+    }
+
     static func measuredSeconds(plan: PaperPlan, finished: [String: RunResult]) -> MeasuredCost {
         var cost = MeasuredCost()
         for c in plan.configurations {
@@ -155,9 +189,13 @@ public struct PaperSession {
         return cost
     }
 
+    /// The configuration up to its seed and its matrix product: runs that differ only there
+    /// take the same time (the exact product costs 1.02x OpenBLAS's on a run; DETERMINISM.md),
+    /// so an edition under another product is estimated from the runs already made.
     static func seedless(_ c: ExperimentConfiguration) -> String {
         var k = c
         k.seed = 0
+        k.numerics = .openBLAS
         return k.hash()
     }
 
@@ -246,7 +284,7 @@ public struct PaperSession {
 
     /// Trains what is missing (all of it unless `sitting` restricts it) and returns every stored run.
     public func run(sitting: Sitting = Sitting(), log: @escaping (String) -> Void) throws -> [String: (RunResult, Predictions)] {
-        let measured = Self.measuredSeconds(plan: plan, finished: try loadFinished().mapValues(\.0))
+        let measured = timingCost(finished: try loadFinished().mapValues(\.0))
         let runner = PaperRunner(store: store, checkpointsRoot: locations.checkpoints, trainer: trainer,
                                  estimateSeconds: { Self.expectedSeconds($0, measured: measured) })
         if sitting.isWholePlan { return try runner.execute(plan, log: log) }

@@ -88,23 +88,29 @@ public struct StoredRunsCheck {
     public func rerender(_ results: [String: (RunResult, Predictions)], environment: [(String, String)], scratch: URL,
                          figures: Bool, python: String = "python3") throws -> (findings: [Finding], compared: Int) {
         let fm = FileManager.default
-        let out = scratch.appendingPathComponent("paper", isDirectory: true)
+        // The run store where it is relative to the committed outputs (a link: nothing is
+        // copied), since the manifest names run files by that relative path: `runs` beside
+        // paper/, `../runs` for an edition such as paper/exact-fma.
+        let relativeRuns = PaperWriter(root: session.locations.output).relativePath(session.locations.runs)
+        let depth = relativeRuns.split(separator: "/").prefix { $0 == ".." }.count
+        let out = (0..<depth).reduce(scratch.appendingPathComponent("paper", isDirectory: true)) { url, _ in url.appendingPathComponent("edition", isDirectory: true) }
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
-        // runs/ beside the outputs, as in the committed folder (a link: nothing is copied).
-        try? fm.removeItem(at: out.appendingPathComponent("runs"))
-        try fm.createSymbolicLink(at: out.appendingPathComponent("runs"), withDestinationURL: session.locations.runs.standardizedFileURL)
+        let runsLink = URL(fileURLWithPath: out.path + "/" + relativeRuns).standardizedFileURL
+        try fm.createDirectory(at: runsLink.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? fm.removeItem(at: runsLink)
+        try fm.createSymbolicLink(at: runsLink, withDestinationURL: session.locations.runs.standardizedFileURL)
         // The manifest names checkpoints relative to the outputs; keep that relation (a path only:
         // nothing is read or written there).
         let relativeCheckpoints = PaperWriter(root: session.locations.output).relativePath(session.locations.checkpoints)
         let checkpoints = URL(fileURLWithPath: out.path + "/" + relativeCheckpoints).standardizedFileURL
-        let locations = PaperSession.Locations(root: session.locations.root, runs: out.appendingPathComponent("runs"),
+        let locations = PaperSession.Locations(root: session.locations.root, runs: runsLink,
                                                checkpoints: checkpoints, output: out)
         let again = session.relocated(locations)
         var written = try again.render(results: results, environment: environment)
         if figures {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, session.locations.root.appendingPathComponent("paper/tools/make_figures.py").path, out.path]
+            process.arguments = [python, session.locations.root.appendingPathComponent("paper/tools/make_figures.py").path, out.path, runsLink.path]
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             process.waitUntilExit()
