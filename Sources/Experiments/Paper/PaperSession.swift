@@ -321,7 +321,7 @@ public struct PaperSession {
         let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
         let tableOne = try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root)
         files += try writer.writeTableOne(tableOne)
-        let context = ReportContext(
+        var context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
             environment: environment + [
                 ("runs finished", "\(finished.count) of \(plan.configurations.count)"),
@@ -336,6 +336,7 @@ public struct PaperSession {
             ],
             tableOne: tableOne.markdown(), seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
+        context.edition = numericsOverride?.rawValue
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best
         // checkpoint by the hash the run recorded (not hashed here: checkpoints are not
