@@ -87,3 +87,13 @@ bench-kernels: build $(TEST_PREREQUISITES)
 
 BENCH_STEPS += bench-kernels
 .PHONY: bench-kernels
+
+# How much of the machine a paper run uses (issue 29): one epoch and the test evaluation of an
+# ml100k layout (a) K=500 run under the exact product, with the matrix products' FLOPs counted
+# from their shapes, against the product's peak measured in the same invocation
+# (PLAN_EFFICIENCY_RUN=<committed run> chooses another). Needs the data and weights.
+bench-plan-efficiency: build $(TEST_PREREQUISITES)
+	$(BIN)/atflrec-bench plan-efficiency
+
+BENCH_STEPS += bench-plan-efficiency
+.PHONY: bench-plan-efficiency

@@ -1,6 +1,7 @@
 import CBLAS
 import CGEMM
 import Foundation
+import Synchronization
 
 // Which function computes a run's single-precision matrix products (issue 31).
 //
@@ -63,6 +64,21 @@ public enum GEMMPath: String, Sendable, Codable, CaseIterable {
     }
 
     var cpuName: String { self == .avx2 ? "AVX2 + FMA" : "AVX-512 (F, BW, VL, DQ)" }
+}
+
+/// Floating-point operations of the process's single-precision matrix products, 2 m n k per
+/// product, counted from the shapes as `Float.gemm` is called (issue 29: a run's achieved
+/// GFLOP/s against the product's peak, `atflrec-bench plan-efficiency`). Element-wise work is not
+/// counted. One relaxed atomic add per product: nothing against the product itself.
+public enum MatrixProductFLOPs {
+    public static let counter = Atomic<Int>(0)
+
+    @inlinable
+    public static func add(m: Int, n: Int, k: Int) {
+        counter.add(2 &* m &* n &* k, ordering: .relaxed)
+    }
+
+    public static var total: Int { counter.load(ordering: .relaxed) }
 }
 
 /// The process-wide choice of product, thread count and path.

@@ -22,6 +22,7 @@ extension Float: TensorScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        MatrixProductFLOPs.add(m: m, n: n, k: k)
         // The run's product (MatrixProduct.swift): OpenBLAS, or ours with the same bits on every CPU.
         switch MatrixProductSettings.product {
         case .openBLAS:

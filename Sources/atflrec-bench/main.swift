@@ -2,7 +2,8 @@
 // the reference implementations' scripts on the same machine, so ratios are taken in one run.
 // Each benchmark lives in its own file and registers itself in `allBenchmarks` below.
 // Usage: atflrec-bench [NAME ...]   (no names: every benchmark but gemm and encoder-product, which
-// `make bench-gemm` runs by name under chosen kernels and paths)
+// `make bench-gemm` runs by name under chosen kernels and paths, and plan-efficiency, which trains
+// an epoch of a paper run: `make bench-plan-efficiency`)
 import Foundation
 import TensorCore
 
@@ -20,6 +21,7 @@ let allBenchmarks: [Benchmark] = [
     fbankBenchmark,
     encoderBenchmark,
     encoderProductBenchmark,
+    planEfficiencyBenchmark,
 ]
 
 // One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes

@@ -1,0 +1,70 @@
+import Experiments
+import Foundation
+import TensorCore
+
+// Issue 29, point 4: how much of the machine a paper run uses. One epoch of the ml100k layout (a)
+// K=500 seed-0 configuration (training plus its 200 validation samples) and its test evaluation
+// (1,000 samples), under the exact product (the numerics of new runs), with the floating-point
+// operations of every matrix product counted from the shapes (MatrixProductFLOPs: 2 m n k per
+// product; element-wise work not counted), against the peak of the same product measured in this
+// invocation on the encoder's largest shape. A whole run is epochs x one epoch + one test
+// evaluation, so the committed run's epochs give its matrix-product work.
+// Needs the ml100k data, its FBank cache and MiniLM-L6 (make ml100k minilm); run from the repository root.
+
+let planEfficiencyBenchmark = Benchmark(name: "plan-efficiency", byDefault: false) {
+    let run = ProcessInfo.processInfo.environment["PLAN_EFFICIENCY_RUN"] ?? "atflrec-a-eb463ccd"
+    let root = URL(fileURLWithPath: ".")
+    let committed = root.appendingPathComponent("paper/runs/\(run)")
+    var c = try ConfigurationLoader.resolve(file: committed.appendingPathComponent("config.json").path,
+                                            overrides: ["training.epochs=1", "numerics=exact-fma"])
+    c.name = "plan-efficiency"
+    let recorded = try RunResult.decode(Data(contentsOf: committed.appendingPathComponent("result.json")))
+    let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("atflrec-plan-efficiency-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let directory = RunDirectory(root: scratch, configuration: c)
+    try directory.prepare()
+    print("plan-efficiency: \(run) (ml100k (a) K=\(c.data.shots)) under exact-fma (\(MatrixProductSettings.path.rawValue) path), \(c.threads) threads")
+
+    let quiet = ProgressLine(label: "plan-efficiency", total: 1, forceQuiet: true)
+    let before = MatrixProductFLOPs.total
+    var start = DispatchTime.now().uptimeNanoseconds
+    _ = try ATFLRecModelTrainer(root: root).run(c, in: directory, progress: quiet)
+    let trainAndTestSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let trainAndTestFLOPs = Double(MatrixProductFLOPs.total - before)
+
+    // The test evaluation alone, from the run's best checkpoint: the same work the run ended with.
+    let afterRun = MatrixProductFLOPs.total
+    start = DispatchTime.now().uptimeNanoseconds
+    _ = try TrainedRun(directory: directory.url, root: root).evaluate(split: "test")
+    let testSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let testFLOPs = Double(MatrixProductFLOPs.total - afterRun)
+    let epochFLOPs = trainAndTestFLOPs - testFLOPs, epochSeconds = trainAndTestSeconds - testSeconds
+
+    // Peak of the same product on the encoder's largest shape (Y = X W^T, 2048 x 1536 x 384).
+    let (m, n, k) = (2048, 1536, 384)
+    let a = (0..<(m * k)).map { Float(($0 * 7919) % 2003) * 1e-3 - 1 }
+    let b = (0..<(k * n)).map { Float(($0 * 104729) % 1999) * 1e-3 - 1 }
+    var out = [Float](repeating: 0, count: m * n)
+    var times: [Double] = []
+    for repetition in 0..<16 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        ExactProduct.gemm(path: MatrixProductSettings.path, threads: c.threads, transA: false, transB: true, m: m, n: n, k: k,
+                          alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: &out, ldc: n)
+        if repetition > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+    }
+    let peak = 2.0 * Double(m * n * k) / times.sorted()[times.count / 2] / 1e9
+
+    func line(_ label: String, _ flops: Double, _ seconds: Double) {
+        let achieved = flops / seconds / 1e9
+        print(String(format: "  %-44@ %9.1f GFLOP of products in %7.1f s: %6.1f GFLOP/s, %4.1f%% of the product's peak",
+                     label as NSString, flops / 1e9, seconds, achieved, 100 * achieved / peak))
+    }
+    print(String(format: "  exact product peak (2048x1536x384, median of 15): %.1f GFLOP/s", peak))
+    line("one epoch (500 training + 200 validation)", epochFLOPs, epochSeconds)
+    line("test evaluation (1000 samples)", testFLOPs, testSeconds)
+    let runFLOPs = Double(recorded.epochsRun) * epochFLOPs + testFLOPs
+    print(String(format: "  the committed run: %d epochs + test = %.0f GFLOP of products; at this epoch's rate %.0f s "
+                 + "(recorded: %.0f s, kernels %@)", recorded.epochsRun, runFLOPs / 1e9,
+                 Double(recorded.epochsRun) * epochSeconds + testSeconds, recorded.wallSeconds,
+                 (recorded.blasCore ?? "not recorded") as NSString))
+}
