@@ -202,3 +202,19 @@ struct ExactProductTests {
         }
     }
 }
+
+/// `MatrixProductFLOPs` (issue 29, plan efficiency) counts 2 m n k for each Float product, under
+/// either product. Other tests run products at the same time, so the count grows by at least that.
+@Suite("Matrix product FLOP count")
+struct MatrixProductFLOPsTests {
+    @Test func eachProductAddsTwiceItsMultiplyAdds() {
+        let (m, n, k) = (37, 23, 1001)
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        let before = MatrixProductFLOPs.total
+        Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+        let grown = MatrixProductFLOPs.total - before
+        #expect(grown >= 2 * m * n * k, "grew by \(grown)")
+        #expect(c.allSatisfy { $0 == 0.125 * Float(k) })
+    }
+}
