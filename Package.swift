@@ -70,7 +70,7 @@ let executableTargets: [Target] = [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .executableTarget(name: "atflrec-bench", dependencies: [
-        "TensorCore", "Autograd", "NeuralLayers", "Optimizers", "AudioFeatures", "TextModels", "CBLAS", "Experiments",
+        "TensorCore", "Autograd", "NeuralLayers", "Optimizers", "AudioFeatures", "TextModels", "CBLAS", "RecData", "Experiments",
     ]),
 ]
 

@@ -83,8 +83,12 @@ public enum MatrixProductFLOPs {
 
 /// The process-wide choice of product, thread count and path.
 public enum MatrixProductSettings {
-    /// The product Float matrix products use (OpenBLAS until a run selects its own).
-    nonisolated(unsafe) public private(set) static var product: MatrixProduct = .openBLAS
+    /// The product Float matrix products use: the exact product, the numerics of new runs, until
+    /// a run selects its own (a committed `openblas` run pins OpenBLAS). The setting is
+    /// process-wide, so it starts where new configurations start: a process whose runs all use
+    /// the default never switches it while other work computes (tests run suites concurrently in
+    /// one process; a switch between two products of one comparison moved its last bits).
+    nonisolated(unsafe) public private(set) static var product: MatrixProduct = .exactFMA
     /// Threads of the exact product (OpenBLAS's own count is BLASThreads).
     nonisolated(unsafe) public private(set) static var threads = 1
 

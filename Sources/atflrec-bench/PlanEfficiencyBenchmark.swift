@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import RecData
 import TensorCore
 
 // Issue 29, point 4: how much of the machine a paper run uses. One epoch of the ml100k layout (a)
@@ -67,4 +68,30 @@ let planEfficiencyBenchmark = Benchmark(name: "plan-efficiency", byDefault: fals
                  + "(recorded: %.0f s, kernels %@)", recorded.epochsRun, runFLOPs / 1e9,
                  Double(recorded.epochsRun) * epochSeconds + testSeconds, recorded.wallSeconds,
                  (recorded.blasCore ?? "not recorded") as NSString))
+}
+
+// Issue 29, point 2 (second half): the feature cache's throughput over the ml100k soundtracks,
+// as a run builds it (DatasetFeatures.prepare: every item's surrogate soundtrack rendered, its
+// FBank computed, HDF5 shards written and merged), with 2 workers, into a scratch file.
+let featureCacheBenchmark = Benchmark(name: "feature-cache", byDefault: false) {
+    var c = ExperimentConfiguration()
+    c.data.dataset = "ml100k"
+    let root = URL(fileURLWithPath: ".")
+    let dataset = try DatasetSplits.dataset(c, root: root)
+    let items = dataset.audio.keys.sorted()
+    let options = DatasetFeatures.options(numMelBins: c.audio.numMelBins, frameLengthMs: c.audio.frameLengthMs,
+                                          frameShiftMs: c.audio.frameShiftMs, sampleFrequency: c.audio.sampleFrequency,
+                                          maxSeconds: c.audio.maxSeconds)
+    let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("atflrec-feature-cache-\(getpid())")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    for workers in [1, 2] {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try DatasetFeatures.prepare(dataset, items: items, options: options, explicitPath: nil, root: scratch, workers: workers, progress: false)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try FileManager.default.removeItem(at: scratch.appendingPathComponent(".cache"))  // the next count starts from nothing
+        print(String(format: "feature-cache: ml100k, %d soundtracks of %.0f s, %d bins, %d worker(s): %.1f s = %.1f items/s (%.1f ms per item)",
+                     items.count, c.audio.maxSeconds, c.audio.numMelBins, workers, seconds, Double(items.count) / seconds,
+                     1000 * seconds / Double(items.count)))
+    }
 }

@@ -22,6 +22,7 @@ let allBenchmarks: [Benchmark] = [
     encoderBenchmark,
     encoderProductBenchmark,
     planEfficiencyBenchmark,
+    featureCacheBenchmark,
 ]
 
 // One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes
