@@ -36,4 +36,22 @@ struct ClaimVerdictTests {
         let beaten = ClaimJudge.bestRow(claim: "a best", table: partial([("a", 0.6, nil), ("b", 0.7, 0.001)]), claimedBest: "a")
         #expect(beaten.outcome == .doesNotHold)
     }
+
+    /// "Stride s keeps the AUC of every frame" (Study S1): a loss counts only when significant.
+    @Test func noSignificantLossFailsOnlyOnASignificantDrop() {
+        func study(_ row: (Double, Double?)?) -> RenderedTable {
+            var cells = [CellSummary(row: "ref", column: "K=500", aucs: [0.70], pValue: nil, paperValue: nil)]
+            if let row { cells.append(CellSummary(row: "s", column: "K=500", aucs: [row.0], pValue: row.1, paperValue: nil)) }
+            return RenderedTable(id: "S1", title: "", dataset: "d", rows: ["ref", "s"], columns: ["K=500"], cells: cells)
+        }
+        func judge(_ row: (Double, Double?)?) -> ClaimVerdict {
+            ClaimJudge.noSignificantLoss(claim: "s keeps", table: study(row), row: "s", reference: "ref")
+        }
+        #expect(judge((0.69, 0.40)).outcome == .holds)
+        #expect(judge((0.69, 0.40)).evidence == "K=500: s 0.6900 against 0.7000 (difference -0.0100, p=0.4000)")
+        #expect(judge((0.72, 0.001)).outcome == .holds)
+        #expect(judge((0.65, 0.001)).outcome == .doesNotHold)
+        #expect(judge((0.65, 0.05)).outcome == .holds, "p = alpha is not below alpha")
+        #expect(judge(nil).outcome == .notRunYet)
+    }
 }

@@ -8,7 +8,7 @@ import TensorCore
 @Suite("Paper plan")
 struct PaperPlanTests {
     @Test func planCoversEveryCellAndDeduplicatesSharedRuns() {
-        let plan = PaperPlan(tables: PaperTables.all(), datasets: ["ml100k"], seeds: [0, 1, 2], base: ExperimentConfiguration())
+        let plan = PaperPlan(tables: PaperTables.paper(), datasets: ["ml100k"], seeds: [0, 1, 2], base: ExperimentConfiguration())
         // Cells: II 5x2, III 3x2, IV 6x1, V 4x1 = 26.
         #expect(plan.cells.count == 26)
         // Distinct configurations per seed: II 10; III adds (b),(c) x 2 K = 4 ((a) is II's ATFLRec);
@@ -20,6 +20,32 @@ struct PaperPlanTests {
         let defaultRun = plan.cells.first { $0.table == "II" && $0.row == "ATFLRec" && $0.column == "K=500" }!.runs[0]
         let tablesUsingIt = Set(plan.cells.filter { $0.runs.contains(defaultRun) }.map(\.table))
         #expect(tablesUsingIt == ["II", "III", "IV", "V"])
+    }
+
+    /// Study S1 (issue 29, point 3): four strides on ml100k only, under the exact product; its
+    /// stride-1 row is the paper's ATFLRec (a) K=500 default re-made under that product, and the
+    /// other rows differ from it in audio.frameStride alone.
+    @Test func theFrameStrideStudyIsOneDatasetsLayoutARunsUnderTheExactProduct() {
+        let all = PaperPlan(tables: PaperTables.all(), datasets: ["ml100k", "synthlens"], seeds: [0, 1, 2], base: ExperimentConfiguration())
+        let paper = PaperPlan(tables: PaperTables.paper(), datasets: ["ml100k", "synthlens"], seeds: [0, 1, 2], base: ExperimentConfiguration())
+        let study = all.cells.filter { $0.table == "S1" }
+        #expect(study.map(\.dataset) == ["ml100k", "ml100k", "ml100k", "ml100k"])
+        #expect(study.map(\.column) == ["K=500", "K=500", "K=500", "K=500"])
+        #expect(all.configurations.count == paper.configurations.count + 12)
+        let byName = Dictionary(uniqueKeysWithValues: all.configurations.map { ($0.runName, $0) })
+        let strides = study.map { cell in Set(cell.runs.map { byName[$0]!.audio.frameStride }) }
+        #expect(strides == [[1], [2], [4], [8]])
+        var reference = paper.configurations.first { $0.data.dataset == "ml100k" && $0.model == .atflrec && $0.lora.layout == .a
+            && $0.data.shots == 500 && $0.seed == 0 && $0.fusion.pooling == .max && $0.audio.stackingPooling == .max && $0.audio.numMelBins == 80 }!
+        #expect(reference.numerics == .openBLAS)
+        reference.numerics = .exactFMA
+        #expect(study[0].runs[0] == reference.runName)
+        for (cell, stride) in zip(study, [1, 2, 4, 8]) {
+            var expected = reference
+            expected.audio.frameStride = stride
+            #expect(cell.runs[0] == expected.runName, "\(cell.row)")
+            #expect(cell.runs.allSatisfy { byName[$0]!.numerics == .exactFMA })
+        }
     }
 
     @Test func paperValuesAreOnlyTheTwoThatSurvive() {
@@ -97,11 +123,18 @@ struct PaperPlanEditionTests {
     @Test func anEditionIsThePlanUnderOneProductTimedByTheRunsMadeUnderTheOther() throws {
         let runs = try Fixtures.temporaryDirectory("edition-runs")
         let plain = try session(numerics: nil, runs: runs), edition = try session(numerics: .exactFMA, runs: runs)
-        #expect(plain.tables.map(\.numerics) == [.openBLAS, .openBLAS, .openBLAS, .openBLAS])
+        // The paper's tables keep OpenBLAS; the studies added since issue 31 are exact-fma already.
+        #expect(plain.tables.map(\.numerics) == [.openBLAS, .openBLAS, .openBLAS, .openBLAS, .exactFMA])
         #expect(edition.plan.configurations.allSatisfy { $0.numerics == .exactFMA })
-        #expect(edition.plan.configurations.count == plain.plan.configurations.count)
         #expect(edition.plan.cells.map { "\($0.table)|\($0.row)|\($0.column)" } == plain.plan.cells.map { "\($0.table)|\($0.row)|\($0.column)" })
-        for (a, b) in zip(plain.plan.configurations, edition.plan.configurations) {
+        // The paper's runs come first in both plans. In the edition, Study S1's stride-1 row is
+        // the (a) K=500 default under the same product, so it is trained once: one run fewer per seed.
+        let paperRuns = plain.plan.configurations.filter { $0.numerics == .openBLAS }
+        #expect(edition.plan.configurations.count == plain.plan.configurations.count - 2)
+        let studyCells = Set(plain.plan.cells.filter { $0.table == "S1" }.flatMap(\.runs))
+        #expect(plain.plan.configurations.filter { $0.numerics == .exactFMA }.map(\.runName).allSatisfy(studyCells.contains))
+        #expect(edition.plan.cells.filter { $0.table == "S1" }.map(\.runs) == plain.plan.cells.filter { $0.table == "S1" }.map(\.runs))
+        for (a, b) in zip(paperRuns, edition.plan.configurations.prefix(paperRuns.count)) {
             var same = b
             same.numerics = .openBLAS
             #expect(same == a && a.runName != b.runName)

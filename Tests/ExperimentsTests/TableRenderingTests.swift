@@ -52,4 +52,21 @@ struct TableRenderingTests {
         #expect(csv[0].hasSuffix(",p_value_vs_claimed_best,paper_auc,same_runs_as"))
         #expect(csv[2] == "IV,ml100k,fusion max,K=500,3,0.620000,0.020000,0.600000 0.620000 0.640000,,,stacking max")
     }
+
+    /// A study table (S1) has no paper column: the mean recorded run time stands there instead.
+    @Test func aStudyShowsMeanRunTimeInsteadOfThePaper() {
+        var study = RenderedTable(id: "S1", title: "Stride", dataset: "ml100k", rows: ["stride 1", "stride 2"], columns: ["K=500"],
+                                  cells: [CellSummary(row: "stride 1", column: "K=500", aucs: [0.7, 0.72], pValue: nil, paperValue: nil,
+                                                      wallSeconds: [1200, 1300])])
+        study.isStudy = true
+        let md = study.markdown()
+        #expect(md.contains("| | K=500 ours (mean ± sd) | K=500 run time (mean over seeds) |"))
+        #expect(md.contains("| stride 1 | 0.7100 ± 0.0141 (n=2) | 20m 50s |"), "\(md)")
+        #expect(md.contains("| stride 2 | not run yet | |"))
+        let csv = study.csv().split(separator: "\n")
+        #expect(csv[0].hasSuffix(",same_runs_as,mean_wall_seconds"))
+        #expect(csv[1] == "S1,ml100k,stride 1,K=500,2,0.710000,0.014142,0.700000 0.720000,,,,1250.0")
+        #expect(study.latex().contains("K=500 ours & K=500 run time"))
+        #expect(study.latex().contains("$0.7100 \\pm 0.0141$ & 20m 50s"))
+    }
 }

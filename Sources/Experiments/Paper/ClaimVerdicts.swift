@@ -62,4 +62,28 @@ public enum ClaimJudge {
         return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: outcome,
                             evidence: evidence.joined(separator: "; "))
     }
+
+    /// "Row R loses nothing against the reference row": a claim of no loss, judged per column:
+    /// - does not hold: in some column R's mean is below the reference's with p < alpha;
+    /// - holds: otherwise, in every column (R ahead, or behind only within noise: the evidence
+    ///   gives the difference and p, since no significant loss is not proof of none);
+    /// - not run yet: R's or the reference's runs are not finished in some column.
+    public static func noSignificantLoss(claim: String, table: RenderedTable, row: String, reference: String,
+                                         alpha: Double = 0.05) -> ClaimVerdict {
+        var evidence: [String] = []
+        var lost = false
+        for column in table.columns {
+            guard let r = table.cell(row, column), let ref = table.cell(reference, column) else {
+                return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: .notRunYet,
+                                    evidence: "runs for '\(table.cell(row, column) == nil ? row : reference)' at \(column) not finished")
+            }
+            let difference = r.mean - ref.mean
+            let p = RenderedTable.pText(r.pValue)
+            evidence.append("\(column): \(row) \(RenderedTable.fixed(r.mean, 4)) against \(RenderedTable.fixed(ref.mean, 4)) "
+                            + "(difference \(difference >= 0 ? "+" : "")\(RenderedTable.fixed(difference, 4)), \(p.isEmpty ? "p n/a" : p))")
+            if difference < 0 && (r.pValue ?? 1) < alpha { lost = true }
+        }
+        return ClaimVerdict(claim: claim, table: table.id, dataset: table.dataset, outcome: lost ? .doesNotHold : .holds,
+                            evidence: evidence.joined(separator: "; "))
+    }
 }

@@ -33,10 +33,11 @@ public enum PaperAssembly {
                     }
                     summaries.append(CellSummary(row: cell.row, column: cell.column, aucs: runs.map(\.0.testAUC),
                                                  pValue: p, paperValue: table.paperValue(row: cell.row, column: cell.column),
-                                                 sameRunsAs: sameRunsAs))
+                                                 sameRunsAs: sameRunsAs, wallSeconds: runs.map(\.0.wallSeconds)))
                 }
                 var rendered = RenderedTable(id: table.id, title: table.title, dataset: dataset,
                                              rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries)
+                rendered.isStudy = table.isStudy
                 rendered.numerics = numericsSummary(Set(cells.flatMap(\.runs)).sorted().compactMap { results[$0]?.0 })
                 out.append(rendered)
             }
@@ -90,6 +91,12 @@ public enum PaperAssembly {
                                               table: fusionSum, claimedBest: "fusion sum"))
             case "V":
                 out.append(ClaimJudge.bestRow(claim: "80 FBank bins are best", table: t, claimedBest: "80 bins"))
+            case "S1":
+                let every = PaperTables.strideStudyRows[0].1
+                for (stride, row) in PaperTables.strideStudyRows.dropFirst() {
+                    out.append(ClaimJudge.noSignificantLoss(claim: "frame stride \(stride) keeps the AUC of every frame (ours, issue 29)",
+                                                            table: t, row: row, reference: every))
+                }
             default:
                 break
             }

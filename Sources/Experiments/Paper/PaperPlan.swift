@@ -26,7 +26,7 @@ public struct PaperPlan: Sendable {
         var configurations: [ExperimentConfiguration] = []
         var seen: Set<String> = []  // membership only; order comes from the arrays
         for dataset in datasets {
-            for table in tables {
+            for table in tables where table.runs(on: dataset) {
                 for row in table.rows {
                     for column in table.columns {
                         var runs: [String] = []

@@ -15,15 +15,23 @@ public struct CellSummary: Sendable, Equatable {
     /// is "stacking max": both keep every pooling at its default). No test is made then: a
     /// p-value of 1 from comparing runs with themselves would read as evidence.
     public let sameRunsAs: String?
+    /// Recorded wall time of each seed's run (result.json wallSeconds), in seed order; a study
+    /// table renders their mean.
+    public let wallSeconds: [Double]
 
-    public init(row: String, column: String, aucs: [Double], pValue: Double?, paperValue: Double?, sameRunsAs: String? = nil) {
+    public init(row: String, column: String, aucs: [Double], pValue: Double?, paperValue: Double?, sameRunsAs: String? = nil,
+                wallSeconds: [Double] = []) {
         self.row = row
         self.column = column
         self.aucs = aucs
         self.pValue = pValue
         self.paperValue = paperValue
         self.sameRunsAs = sameRunsAs
+        self.wallSeconds = wallSeconds
     }
+
+    /// Mean recorded wall time of the cell's runs; nan when none is recorded.
+    public var meanWallSeconds: Double { wallSeconds.isEmpty ? .nan : wallSeconds.reduce(0, +) / Double(wallSeconds.count) }
 
     public var mean: Double { aucs.isEmpty ? .nan : aucs.reduce(0, +) / Double(aucs.count) }
 
@@ -47,6 +55,8 @@ public struct RenderedTable: Sendable {
     /// Which numerics its cells' runs were made with (issue 31), e.g. "openblas: Haswell
     /// kernels 21 runs, Cooperlake kernels 9 runs"; empty when not given.
     public var numerics = ""
+    /// A study of ours (PaperTable.isStudy): no paper column; the mean run time instead.
+    public var isStudy = false
 
     public static let notInPaper = "not in our copy of the paper"
 
@@ -94,7 +104,8 @@ public struct RenderedTable: Sendable {
 
     public func markdown() -> String {
         var out = "Table \(id) (\(dataset)): \(title)\n\n"
-        out += "| | " + columns.flatMap { ["\($0) ours (mean ± sd)", "\($0) paper"] }.joined(separator: " | ") + " |\n"
+        let second = isStudy ? "run time (mean over seeds)" : "paper"
+        out += "| | " + columns.flatMap { ["\($0) ours (mean ± sd)", "\($0) \(second)"] }.joined(separator: " | ") + " |\n"
         out += "|---|" + String(repeating: "---|", count: 2 * columns.count) + "\n"
         for row in rows {
             var line = "| \(row) |"
@@ -102,7 +113,7 @@ public struct RenderedTable: Sendable {
                 guard let c = cell(row, column) else { line += " not run yet | |"; continue }
                 let p = c.sameRunsAs.map { "same runs as \($0)" } ?? Self.pText(c.pValue)
                 line += " \(Self.fixed(c.mean, 4)) ± \(Self.fixed(c.standardDeviation, 4)) (n=\(c.aucs.count)\(p.isEmpty ? "" : ", " + p)) |"
-                line += " \(c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
+                line += " \(isStudy ? ProgressLine.duration(c.meanWallSeconds) : c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
             }
             out += line + "\n"
         }
@@ -114,13 +125,13 @@ public struct RenderedTable: Sendable {
         let escape = Self.latexEscaped
         var out = "% Table \(id) (\(escape(dataset))): \(escape(title))\n"
         out += "\\begin{tabular}{l" + String(repeating: "rr", count: columns.count) + "}\n\\hline\n"
-        out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) paper" }.joined(separator: " & ") + " \\\\\n\\hline\n"
+        out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) \(isStudy ? "run time" : "paper")" }.joined(separator: " & ") + " \\\\\n\\hline\n"
         for row in rows {
             var parts = [escape(row)]
             for column in columns {
                 guard let c = cell(row, column) else { parts += ["--", "--"]; continue }
                 parts.append("$\(Self.fixed(c.mean, 4)) \\pm \(Self.fixed(c.standardDeviation, 4))$")
-                parts.append(c.paperValue.map { Self.fixed($0, 4) } ?? "--")
+                parts.append(isStudy ? ProgressLine.duration(c.meanWallSeconds) : c.paperValue.map { Self.fixed($0, 4) } ?? "--")
             }
             out += parts.joined(separator: " & ") + " \\\\\n"
         }
@@ -133,7 +144,8 @@ public struct RenderedTable: Sendable {
     /// the claimed-best row when the cell is made of the same runs (then p is empty).
     public func csv() -> String {
         let quote = Self.csvField
-        var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc,same_runs_as\n"
+        var out = "table,dataset,row,column,n,mean_auc,sd_auc,seed_aucs,p_value_vs_claimed_best,paper_auc,same_runs_as"
+            + (isStudy ? ",mean_wall_seconds\n" : "\n")
         for row in rows {
             for column in columns {
                 guard let c = cell(row, column) else { continue }
@@ -141,7 +153,7 @@ public struct RenderedTable: Sendable {
                     id, dataset, row, column, String(c.aucs.count), Self.fixed(c.mean, 6),
                     Self.fixed(c.standardDeviation, 6), c.aucs.map { Self.fixed($0, 6) }.joined(separator: " "),
                     c.pValue.map(Self.significant) ?? "", c.paperValue.map { Self.fixed($0, 4) } ?? "", c.sameRunsAs ?? "",
-                ]
+                ] + (isStudy ? [Self.fixed(c.meanWallSeconds, 1)] : [])
                 out += fields.map(quote).joined(separator: ",") + "\n"
             }
         }
