@@ -144,3 +144,42 @@ public enum ExactProduct {
         }
     }
 }
+
+/// Where a product of many small independent ones runs (attention's per-head blocks): on the
+/// run's threads like any product (`shared`), or whole on the calling thread (`callingThread`),
+/// so that several can run side by side. Only the exact product may run on the calling thread:
+/// its bits do not depend on its thread count, so both give the same bits (OpenBLAS rounds
+/// differently with one and two threads, and Double products stay on OpenBLAS).
+public enum BlockProduct {
+    case shared
+    case callingThread
+
+    /// Threads for independent blocks side by side: `requested` (nil: the exact product's thread
+    /// count) under the exact product in single precision, otherwise 1 (the blocks' products
+    /// keep the run's thread count).
+    public static func sideBySideWorkers<S: TensorScalar>(for _: S.Type, requested: Int?) -> Int {
+        guard S.self == Float.self, MatrixProductSettings.product == .exactFMA else { return 1 }
+        return Swift.max(1, requested ?? MatrixProductSettings.threads)
+    }
+
+    /// C <- alpha op(A) op(B) + beta C, as S.gemm; `callingThread` needs Float under the exact product.
+    @inlinable
+    public func gemm<S: TensorScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: S,
+                                      a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
+                                      beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {
+        switch self {
+        case .shared:
+            S.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc)
+        case .callingThread:
+            precondition(S.self == Float.self && MatrixProductSettings.product == .exactFMA,
+                         "a product on the calling thread needs Float under the exact product")
+            MatrixProductFLOPs.add(m: m, n: n, k: k)
+            ExactProduct.gemm(path: MatrixProductSettings.path, threads: 1, transA: transA, transB: transB, m: m, n: n, k: k,
+                              alpha: Float(alpha),
+                              a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                              b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
+                              beta: Float(beta), c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+        }
+    }
+}

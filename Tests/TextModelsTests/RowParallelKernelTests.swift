@@ -1,5 +1,6 @@
 @testable import Autograd
 import Foundation
+import Synchronization
 import SeededRandom
 import TensorCore
 import Testing
@@ -108,6 +109,44 @@ struct RowParallelKernelTests {
         let gelu = { (tape: Tape<Float>, v: [Variable<Float>]) in tape.geluErf(v[0]) }
         #expect(Self.run(workers: 1, g, shapes: [[262_147]], gelu) == Self.run(workers: 3, g, shapes: [[262_147]], gelu),
                 "geluErf output and gradient")
+    }
+
+    /// Attention's (b, h) blocks side by side, each product on its own thread (exact product
+    /// only: its bits do not depend on the thread count), against the phase order with shared
+    /// products: output and q, k, v gradients bit for bit, with a sample of no valid key and a
+    /// query prefix (Tq < T, the encoder's last layer).
+    @Test func attentionBlocksSideBySideGiveTheBitsOfThePhaseOrder() {
+        #expect(MatrixProductSettings.product == .exactFMA, "tests run under the default (exact) product")
+        #expect(BlockProduct.sideBySideWorkers(for: Float.self, requested: 3) == 3)
+        #expect(BlockProduct.sideBySideWorkers(for: Double.self, requested: 3) == 1, "Double stays on OpenBLAS")
+        let (B, T, H, D) = (8, 96, 4, 8), C = H * D
+        let lengths = [96, 70, 33, 0, 3, 96, 64, 1]
+        for Tq in [T, 5] {
+            let inputs = [Self.floats(B * Tq * C, seed: 70), Self.floats(B * T * C, seed: 71), Self.floats(B * T * C, seed: 72)]
+            let shapes = [[B, Tq, C], [B, T, C], [B, T, C]]
+            let results = [1, 2, 3, 5].map { workers in
+                Self.run(workers: 1, inputs, shapes: shapes) { tape, v in
+                    tape.attention(query: v[0], key: v[1], value: v[2], heads: H, lengths: lengths, scale: 0.35, blockWorkers: workers)
+                }
+            }
+            for (i, r) in results.enumerated().dropFirst() {
+                #expect(r == results[0], "Tq \(Tq): \([1, 2, 3, 5][i]) block workers against the phase order")
+            }
+            #expect(results[0][0].contains { $0 != 0 }, "a non-trivial output")
+        }
+    }
+
+    @Test func blocksSideBySideDoEveryBlockOnce() {
+        // Blocks of uneven sizes (P's offsets), one without keys left out as attention does.
+        let sizes = [5, 0, 300, 1, 1, 64, 64, 7, 2_000, 3]
+        var offsets = [0]
+        for n in sizes { offsets.append(offsets.last! + n) }
+        let blocks = sizes.indices.filter { sizes[$0] > 0 }
+        for workers in [1, 2, 3, 4, 16] {
+            let hits = Mutex([Int](repeating: 0, count: sizes.count))
+            Tape<Float>.blocksSideBySide(blocks, offsets: offsets, workers: workers) { bh in hits.withLock { $0[bh] += 1 } }
+            #expect(hits.withLock { $0 } == sizes.map { $0 > 0 ? 1 : 0 }, "\(workers) workers")
+        }
     }
 
     @Test func batchNormAndSiLUGiveTheSameBitsOnOneOrThreeWorkers() {

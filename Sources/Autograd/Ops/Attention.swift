@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 // Fused multi-head scaled dot-product attention over a padded batch (Vaswani et al. 2017; the
@@ -15,15 +16,24 @@ import TensorCore
 //   dV_bh = P^T G_bh,  dP = G_bh V_bh^T,  dS = P * (dP - rowsum(dP * P)),
 //   dQ_bh = scale * dS K_bh,  dK_bh = scale * dS^T Q_bh   (padded keys get zero gradient);
 // each only when its input requires a gradient (the first layer's keys do not).
-// Work order: all (b, h) products of a phase, then the softmax (or its backward) of every block
-// split among the BLAS threads (RowParallel), then the next products. Each product and each
-// row's softmax is the same computation as one block at a time, so the bits do not change.
+// Work order. Under the exact product (issue 31), whose bits do not depend on its thread count,
+// the (b, h) blocks run side by side: each of the run's threads takes a contiguous share of the
+// blocks (balanced by their sizes) and does all of a block's work in turn (products on its own
+// thread, softmax between them, the block still in cache). One head's products are small
+// (256 x 256 x 32) and split badly between threads, so this is where the side-by-side order
+// pays (issue 29, point 1). Under OpenBLAS, which rounds differently with one and two threads,
+// every product keeps the run's thread count: all (b, h) products of a phase, then the softmax
+// (or its backward) of every block split among the BLAS threads (RowParallel), then the next
+// products. Either way each product and each row's softmax is the same computation as one
+// block at a time, so the order does not change a bit (RowParallelKernelTests).
 
 extension Tape {
     /// Attention context [B, Tq, C] of q [B, Tq, C], k, v [B, T, C] with `heads` heads;
     /// `lengths[b]` valid keys.
+    /// `blockWorkers`: threads for blocks side by side (nil: the exact product's thread count;
+    /// 1, or any product other than the exact one, keeps the phase order). Speed only.
     public func attention(query q: Variable<Scalar>, key k: Variable<Scalar>, value v: Variable<Scalar>,
-                          heads H: Int, lengths: [Int], scale: Scalar) -> Variable<Scalar> {
+                          heads H: Int, lengths: [Int], scale: Scalar, blockWorkers: Int? = nil) -> Variable<Scalar> {
         let B = k.shape[0], T = k.shape[1], C = k.shape[2], D = C / H, Tq = q.shape[1]
         precondition(q.shape.count == 3 && q.shape[0] == B && q.shape[2] == C && Tq <= T && k.shape == v.shape
                      && C % H == 0 && lengths.count == B,
@@ -35,31 +45,39 @@ extension Tape {
         let blockWidth = offsets[B * H] / Swift.max(1, B * H)           // mean elements of a block
         var probabilities = [Scalar](repeating: 0, count: offsets[B * H])
         var out = Tensor<Scalar>(zeros: [B, Tq, C])
+        let workers = BlockProduct.sideBySideWorkers(for: Scalar.self, requested: blockWorkers)
         q.value.scalars.withUnsafeBufferPointer { qp in
             k.value.scalars.withUnsafeBufferPointer { kp in
                 v.value.scalars.withUnsafeBufferPointer { vp in
                     probabilities.withUnsafeMutableBufferPointer { pp in
                         out.scalars.withUnsafeMutableBufferPointer { op in
-                            for b in 0..<B where n[b] > 0 {
-                                for h in 0..<H {
-                                    Scalar.gemm(transA: false, transB: true, m: Tq, n: n[b], k: D, alpha: scale,
-                                                a: qp.baseAddress! + b * Tq * C + h * D, lda: C,
-                                                b: kp.baseAddress! + b * T * C + h * D, ldb: C,
-                                                beta: 0, c: pp.baseAddress! + offsets[b * H + h], ldc: n[b])
-                                }
+                            // S = scale Q K^T, softmax, O = P V of block bh = b * H + h.
+                            func scores(_ bh: Int, _ product: BlockProduct) {
+                                let (b, h) = bh.quotientAndRemainder(dividingBy: H)
+                                product.gemm(transA: false, transB: true, m: Tq, n: n[b], k: D, alpha: scale,
+                                             a: qp.baseAddress! + b * Tq * C + h * D, lda: C,
+                                             b: kp.baseAddress! + b * T * C + h * D, ldb: C,
+                                             beta: 0, c: pp.baseAddress! + offsets[bh], ldc: n[b])
                             }
-                            RowParallel.forEach(rows: B * H, rowWidth: blockWidth) { blocks in
-                                for bh in blocks where n[bh / H] > 0 {
-                                    Self.softmaxInPlace(pp.baseAddress! + offsets[bh], rows: Tq, columns: n[bh / H])
-                                }
+                            func softmax(_ bh: Int) { Self.softmaxInPlace(pp.baseAddress! + offsets[bh], rows: Tq, columns: n[bh / H]) }
+                            func context(_ bh: Int, _ product: BlockProduct) {
+                                let (b, h) = bh.quotientAndRemainder(dividingBy: H)
+                                product.gemm(transA: false, transB: false, m: Tq, n: D, k: n[b], alpha: 1,
+                                             a: pp.baseAddress! + offsets[bh], lda: n[b],
+                                             b: vp.baseAddress! + b * T * C + h * D, ldb: C,
+                                             beta: 0, c: op.baseAddress! + b * Tq * C + h * D, ldc: C)
                             }
-                            for b in 0..<B where n[b] > 0 {
-                                for h in 0..<H {
-                                    Scalar.gemm(transA: false, transB: false, m: Tq, n: D, k: n[b], alpha: 1,
-                                                a: pp.baseAddress! + offsets[b * H + h], lda: n[b],
-                                                b: vp.baseAddress! + b * T * C + h * D, ldb: C,
-                                                beta: 0, c: op.baseAddress! + b * Tq * C + h * D, ldc: C)
+                            let valid = (0..<(B * H)).filter { n[$0 / H] > 0 }
+                            if workers > 1 {
+                                Self.blocksSideBySide(valid, offsets: offsets, workers: workers) { bh in
+                                    scores(bh, .callingThread); softmax(bh); context(bh, .callingThread)
                                 }
+                            } else {
+                                for bh in valid { scores(bh, .shared) }
+                                RowParallel.forEach(rows: B * H, rowWidth: blockWidth) { blocks in
+                                    for bh in blocks where n[bh / H] > 0 { softmax(bh) }
+                                }
+                                for bh in valid { context(bh, .shared) }
                             }
                         }
                     }
@@ -81,45 +99,57 @@ extension Tape {
                                     dk.scalars.withUnsafeMutableBufferPointer { dkp in
                                         dv.scalars.withUnsafeMutableBufferPointer { dvp in
                                             dp.withUnsafeMutableBufferPointer { dpp in
-                                                for b in 0..<B where n[b] > 0 {
-                                                    for h in 0..<H {
-                                                        let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
-                                                        let p = pp.baseAddress! + offsets[b * H + h]
-                                                        if v.requiresGrad {       // dV = P^T G  [n, D]
-                                                            Scalar.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: 1,
-                                                                        a: p, lda: m, b: gp.baseAddress! + qo, ldb: C,
-                                                                        beta: 0, c: dvp.baseAddress! + ko, ldc: C)
-                                                        }
-                                                        if needScores {           // dP = G V^T  [Tq, n]
-                                                            Scalar.gemm(transA: false, transB: true, m: Tq, n: m, k: D, alpha: 1,
-                                                                        a: gp.baseAddress! + qo, lda: C, b: vp.baseAddress! + ko, ldb: C,
-                                                                        beta: 0, c: dpp.baseAddress! + offsets[b * H + h], ldc: m)
-                                                        }
+                                                // dV = P^T G and dP = G V^T of block bh.
+                                                func valueAndScoreGradients(_ bh: Int, _ product: BlockProduct) {
+                                                    let (b, h) = bh.quotientAndRemainder(dividingBy: H)
+                                                    let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
+                                                    if v.requiresGrad {       // dV = P^T G  [n, D]
+                                                        product.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: 1,
+                                                                     a: pp.baseAddress! + offsets[bh], lda: m, b: gp.baseAddress! + qo, ldb: C,
+                                                                     beta: 0, c: dvp.baseAddress! + ko, ldc: C)
+                                                    }
+                                                    if needScores {           // dP = G V^T  [Tq, n]
+                                                        product.gemm(transA: false, transB: true, m: Tq, n: m, k: D, alpha: 1,
+                                                                     a: gp.baseAddress! + qo, lda: C, b: vp.baseAddress! + ko, ldb: C,
+                                                                     beta: 0, c: dpp.baseAddress! + offsets[bh], ldc: m)
                                                     }
                                                 }
+                                                func softmaxBackward(_ bh: Int) {
+                                                    Self.softmaxBackwardInPlace(dpp.baseAddress! + offsets[bh], probabilities: pp.baseAddress! + offsets[bh],
+                                                                                rows: Tq, columns: n[bh / H])
+                                                }
+                                                // dQ = scale dS K and dK = scale dS^T Q of block bh.
+                                                func queryAndKeyGradients(_ bh: Int, _ product: BlockProduct) {
+                                                    let (b, h) = bh.quotientAndRemainder(dividingBy: H)
+                                                    let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
+                                                    let d = dpp.baseAddress! + offsets[bh]
+                                                    if q.requiresGrad {       // dQ = scale dS K  [Tq, D]
+                                                        product.gemm(transA: false, transB: false, m: Tq, n: D, k: m, alpha: scale,
+                                                                     a: d, lda: m, b: kp.baseAddress! + ko, ldb: C,
+                                                                     beta: 0, c: dqp.baseAddress! + qo, ldc: C)
+                                                    }
+                                                    if k.requiresGrad {       // dK = scale dS^T Q  [n, D]
+                                                        product.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: scale,
+                                                                     a: d, lda: m, b: qp.baseAddress! + qo, ldb: C,
+                                                                     beta: 0, c: dkp.baseAddress! + ko, ldc: C)
+                                                    }
+                                                }
+                                                let valid = (0..<(B * H)).filter { n[$0 / H] > 0 }
+                                                if workers > 1 {
+                                                    Self.blocksSideBySide(valid, offsets: offsets, workers: workers) { bh in
+                                                        valueAndScoreGradients(bh, .callingThread)
+                                                        guard needScores else { return }
+                                                        softmaxBackward(bh)
+                                                        queryAndKeyGradients(bh, .callingThread)
+                                                    }
+                                                    return
+                                                }
+                                                for bh in valid { valueAndScoreGradients(bh, .shared) }
                                                 guard needScores else { return }
                                                 RowParallel.forEach(rows: B * H, rowWidth: blockWidth) { blocks in
-                                                    for bh in blocks where n[bh / H] > 0 {
-                                                        Self.softmaxBackwardInPlace(dpp.baseAddress! + offsets[bh], probabilities: pp.baseAddress! + offsets[bh],
-                                                                                    rows: Tq, columns: n[bh / H])
-                                                    }
+                                                    for bh in blocks where n[bh / H] > 0 { softmaxBackward(bh) }
                                                 }
-                                                for b in 0..<B where n[b] > 0 {
-                                                    for h in 0..<H {
-                                                        let qo = b * Tq * C + h * D, ko = b * T * C + h * D, m = n[b]
-                                                        let d = dpp.baseAddress! + offsets[b * H + h]
-                                                        if q.requiresGrad {       // dQ = scale dS K  [Tq, D]
-                                                            Scalar.gemm(transA: false, transB: false, m: Tq, n: D, k: m, alpha: scale,
-                                                                        a: d, lda: m, b: kp.baseAddress! + ko, ldb: C,
-                                                                        beta: 0, c: dqp.baseAddress! + qo, ldc: C)
-                                                        }
-                                                        if k.requiresGrad {       // dK = scale dS^T Q  [n, D]
-                                                            Scalar.gemm(transA: true, transB: false, m: m, n: D, k: Tq, alpha: scale,
-                                                                        a: d, lda: m, b: qp.baseAddress! + qo, ldb: C,
-                                                                        beta: 0, c: dkp.baseAddress! + ko, ldc: C)
-                                                        }
-                                                    }
-                                                }
+                                                for bh in valid { queryAndKeyGradients(bh, .shared) }
                                             }
                                         }
                                     }
@@ -132,6 +162,26 @@ extension Tape {
             if q.requiresGrad { q.accumulate(dq) }
             if k.requiresGrad { k.accumulate(dk) }
             if v.requiresGrad { v.accumulate(dv) }
+        }
+    }
+
+    /// body(bh) for every block of `blocks` on `workers` threads: contiguous shares, cut where the
+    /// blocks' cumulative sizes (`offsets`, P's layout) cross equal fractions of the total, so
+    /// samples of different lengths still share the work evenly. Each block is done by one
+    /// thread, whole; which thread does it cannot change its bits.
+    static func blocksSideBySide(_ blocks: [Int], offsets: [Int], workers: Int, _ body: (Int) -> Void) {
+        guard let last = blocks.last else { return }
+        let total = offsets[last + 1] - offsets[blocks[0]]
+        let parts = Swift.min(workers, blocks.count)
+        // cuts[w]: the first block of share w (blocks whose start passes w/parts of the total).
+        var cuts = [Int](repeating: blocks.count, count: parts + 1)
+        var w = 0
+        for (i, bh) in blocks.enumerated() {
+            while w < parts && (offsets[bh] - offsets[blocks[0]]) * parts >= total * w { cuts[w] = i; w += 1 }
+        }
+        cuts[0] = 0
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for i in cuts[part]..<cuts[part + 1] { body(blocks[i]) }
         }
     }
 
