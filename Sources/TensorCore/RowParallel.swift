@@ -38,4 +38,25 @@ public enum RowParallel {
             body((rows * w / workers)..<(rows * (w + 1) / workers))
         }
     }
+
+    /// body(bh) for every block of `blocks` on `workers` threads: contiguous shares, cut where the
+    /// blocks' cumulative sizes (block i spans offsets[i]..<offsets[i + 1], as attention's P)
+    /// cross equal fractions of the total, so samples of different lengths share the work evenly. Each block is done by one
+    /// thread, whole, so which thread does it cannot change its bits. Unlike the row loops above,
+    /// `workers` is the caller's (attention's blocks follow the exact product's thread count).
+    public static func forEach(blocks: [Int], offsets: [Int], workers: Int, _ body: (Int) -> Void) {
+        guard let last = blocks.last else { return }
+        let total = offsets[last + 1] - offsets[blocks[0]]
+        let parts = Swift.min(workers, blocks.count)
+        // cuts[w]: the first block of share w (blocks whose start passes w/parts of the total).
+        var cuts = [Int](repeating: blocks.count, count: parts + 1)
+        var w = 0
+        for (i, bh) in blocks.enumerated() {
+            while w < parts && (offsets[bh] - offsets[blocks[0]]) * parts >= total * w { cuts[w] = i; w += 1 }
+        }
+        cuts[0] = 0
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for i in cuts[part]..<cuts[part + 1] { body(blocks[i]) }
+        }
+    }
 }

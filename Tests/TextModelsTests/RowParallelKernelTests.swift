@@ -144,7 +144,7 @@ struct RowParallelKernelTests {
         let blocks = sizes.indices.filter { sizes[$0] > 0 }
         for workers in [1, 2, 3, 4, 16] {
             let hits = Mutex([Int](repeating: 0, count: sizes.count))
-            Tape<Float>.blocksSideBySide(blocks, offsets: offsets, workers: workers) { bh in hits.withLock { $0[bh] += 1 } }
+            RowParallel.forEach(blocks: blocks, offsets: offsets, workers: workers) { bh in hits.withLock { $0[bh] += 1 } }
             #expect(hits.withLock { $0 } == sizes.map { $0 > 0 ? 1 : 0 }, "\(workers) workers")
         }
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import TensorCore
 
 // Fused multi-head scaled dot-product attention over a padded batch (Vaswani et al. 2017; the
@@ -46,6 +45,7 @@ extension Tape {
         var probabilities = [Scalar](repeating: 0, count: offsets[B * H])
         var out = Tensor<Scalar>(zeros: [B, Tq, C])
         let workers = BlockProduct.sideBySideWorkers(for: Scalar.self, requested: blockWorkers)
+        let valid = (0..<(B * H)).filter { n[$0 / H] > 0 }                 // blocks with keys, forward and backward
         q.value.scalars.withUnsafeBufferPointer { qp in
             k.value.scalars.withUnsafeBufferPointer { kp in
                 v.value.scalars.withUnsafeBufferPointer { vp in
@@ -67,9 +67,8 @@ extension Tape {
                                              b: vp.baseAddress! + b * T * C + h * D, ldb: C,
                                              beta: 0, c: op.baseAddress! + b * Tq * C + h * D, ldc: C)
                             }
-                            let valid = (0..<(B * H)).filter { n[$0 / H] > 0 }
                             if workers > 1 {
-                                Self.blocksSideBySide(valid, offsets: offsets, workers: workers) { bh in
+                                RowParallel.forEach(blocks: valid, offsets: offsets, workers: workers) { bh in
                                     scores(bh, .callingThread); softmax(bh); context(bh, .callingThread)
                                 }
                             } else {
@@ -134,9 +133,8 @@ extension Tape {
                                                                      beta: 0, c: dkp.baseAddress! + ko, ldc: C)
                                                     }
                                                 }
-                                                let valid = (0..<(B * H)).filter { n[$0 / H] > 0 }
                                                 if workers > 1 {
-                                                    Self.blocksSideBySide(valid, offsets: offsets, workers: workers) { bh in
+                                                    RowParallel.forEach(blocks: valid, offsets: offsets, workers: workers) { bh in
                                                         valueAndScoreGradients(bh, .callingThread)
                                                         guard needScores else { return }
                                                         softmaxBackward(bh)
@@ -162,26 +160,6 @@ extension Tape {
             if q.requiresGrad { q.accumulate(dq) }
             if k.requiresGrad { k.accumulate(dk) }
             if v.requiresGrad { v.accumulate(dv) }
-        }
-    }
-
-    /// body(bh) for every block of `blocks` on `workers` threads: contiguous shares, cut where the
-    /// blocks' cumulative sizes (`offsets`, P's layout) cross equal fractions of the total, so
-    /// samples of different lengths still share the work evenly. Each block is done by one
-    /// thread, whole; which thread does it cannot change its bits.
-    static func blocksSideBySide(_ blocks: [Int], offsets: [Int], workers: Int, _ body: (Int) -> Void) {
-        guard let last = blocks.last else { return }
-        let total = offsets[last + 1] - offsets[blocks[0]]
-        let parts = Swift.min(workers, blocks.count)
-        // cuts[w]: the first block of share w (blocks whose start passes w/parts of the total).
-        var cuts = [Int](repeating: blocks.count, count: parts + 1)
-        var w = 0
-        for (i, bh) in blocks.enumerated() {
-            while w < parts && (offsets[bh] - offsets[blocks[0]]) * parts >= total * w { cuts[w] = i; w += 1 }
-        }
-        cuts[0] = 0
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            for i in cuts[part]..<cuts[part + 1] { body(blocks[i]) }
         }
     }
 
