@@ -129,18 +129,21 @@ public final class ATFLRecNetwork {
         var text: Variable<Float>?
         var audioRep: Variable<Float>?
         let fused: Variable<Float>
+        // A first-token representation reads one position of the last layer; the backbone may
+        // compute only that one (same bits, LoRABackbone.encode).
+        let read: Int? = representation == .firstToken ? 1 : nil
         switch layout {
         case .a:
-            let (th, tl) = backbone.encode(tokens: tokens, appended: nil, adapter: "text", on: tape)
-            let (ah, al) = backbone.encode(tokens: batch.map { _ in [] }, appended: audioSequences, adapter: "audio", on: tape)
+            let (th, tl) = backbone.encode(tokens: tokens, appended: nil, adapter: "text", firstPositions: read, on: tape)
+            let (ah, al) = backbone.encode(tokens: batch.map { _ in [] }, appended: audioSequences, adapter: "audio", firstPositions: read, on: tape)
             text = representation.pool(th, lengths: tl, on: tape)
             audioRep = representation.pool(ah, lengths: al, on: tape)
             fused = fusion.fuse([text!, audioRep!], on: tape)
         case .b:
-            let (h, l) = backbone.encode(tokens: tokens, appended: audioSequences, adapter: "fused", on: tape)
+            let (h, l) = backbone.encode(tokens: tokens, appended: audioSequences, adapter: "fused", firstPositions: read, on: tape)
             fused = representation.pool(h, lengths: l, on: tape)
         case .c:
-            let (h, l) = backbone.encode(tokens: tokens, appended: nil, adapter: "text", on: tape)
+            let (h, l) = backbone.encode(tokens: tokens, appended: nil, adapter: "text", firstPositions: read, on: tape)
             text = representation.pool(h, lengths: l, on: tape)
             fused = text!
         }

@@ -34,7 +34,11 @@ public final class LoRABackbone: SequenceBackbone {
 
     public var trainableParameters: [(String, Variable<Float>)] { encoder.adapterParameters }
 
-    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
+    /// `firstPositions` is honoured under the exact product only, where the last layer on the
+    /// first positions gives the full pass's bits (BertEncoder.lastLayer). Under OpenBLAS the
+    /// full last layer is kept: its sums over rows (the LoRA weights' gradients) depend on the
+    /// row count, and the runs made with it must re-make byte for byte (issue 25).
+    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?, firstPositions: Int?,
                        on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
         let c = hiddenSize
         var rows: [Variable<Float>] = []
@@ -52,7 +56,9 @@ public final class LoRABackbone: SequenceBackbone {
             return tape.reshape(full, [1, t, c])
         }
         let embeddings = padded.count == 1 ? padded[0] : tape.concatenate(padded, axis: 0)
-        let hidden = encoder.forward(inputEmbeddings: embeddings, lengths: lengths, adapter: adapter, random: &dropout, on: tape).last!
+        let first = MatrixProductSettings.product == .exactFMA ? firstPositions : nil
+        let hidden = encoder.forward(inputEmbeddings: embeddings, lengths: lengths, adapter: adapter, firstPositions: first,
+                                     random: &dropout, on: tape).last!
         return (hidden, lengths)
     }
 }

@@ -13,7 +13,10 @@ public protocol SequenceBackbone {
     /// Trainable parameters (the LoRA adapters) with PEFT's names, in a fixed order.
     var trainableParameters: [(String, Variable<Float>)] { get }
     /// Hidden states [B, T, C] and each sample's length, with `adapter` active (nil: none).
-    func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
+    /// `firstPositions`: the caller reads only the first that many positions of each sample
+    /// (a first-token representation), so the backbone may return [B, T', C] with
+    /// firstPositions <= T' <= T, those rows being the full pass's (nil: every position).
+    func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?, firstPositions: Int?,
                 on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int])
     /// States of the random streams the backbone draws from while training (LoRA dropout), by
     /// purpose, so that a resumed run continues the same streams.
@@ -23,6 +26,12 @@ public protocol SequenceBackbone {
 }
 
 extension SequenceBackbone {
+    /// Every position.
+    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?,
+                       on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
+        encode(tokens: tokens, appended: appended, adapter: adapter, firstPositions: nil, on: tape)
+    }
+
     /// Backbones without randomness (test stand-ins) store no stream.
     public var randomStates: [(String, UInt64)] { [] }
     public func restoreRandomStates(_ states: [(String, UInt64)]) throws {}

@@ -51,6 +51,16 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
         return RandomStream.mix(state)
     }
 
+    /// Moves the stream past `draws` raw draws without making them, in O(1) (the state is a
+    /// counter): afterwards the stream is where `draws` calls of `next()` would leave it. For a
+    /// computation that skips work but must leave its stream where the full computation would
+    /// (BertEncoder's last layer on the first positions only draws the dropout masks of the
+    /// rows it keeps and skips the others'). `draws` must not be negative.
+    public mutating func skip(_ draws: Int) {
+        precondition(draws >= 0, "skip: \(draws) draws")
+        state = state &+ RandomStream.gamma &* UInt64(draws)
+    }
+
     /// A stream derived from this one for a sub-purpose (for example one per worker or per item),
     /// without consuming draws from `self`.
     public func derived(_ purpose: String) -> RandomStream {

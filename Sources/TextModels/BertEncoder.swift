@@ -149,8 +149,9 @@ public final class BertEncoder {
     /// each sequence (all keys still attend), so the last state is [B, firstPositions, C] and
     /// equals those rows of the full pass (a first-token classifier needs no more; the other
     /// rows of the last layer are a seventh of a MiniLM pass that PyTorch computes and drops).
-    /// Equal up to float32 rounding (other GEMM shapes) and only without LoRA dropout in
-    /// training: with dropout, the last query adapter draws masks for the kept rows only.
+    /// Under the exact product the kept rows, the gradients and the dropout stream are bit for
+    /// bit those of the full pass, LoRA dropout included (`lastLayer`); under OpenBLAS they are
+    /// equal up to float32 rounding (its sums over rows depend on the row count).
     public func forward(_ ids: [[Int]], adapter: String? = nil, firstPositions: Int? = nil, random: inout RandomStream,
                         on tape: Tape<Float>) -> [Variable<Float>] {
         let c = configuration
@@ -231,16 +232,15 @@ public final class BertEncoder {
             tape.reshape(tape.permute(tape.reshape(x, [B, T, H, D]), [0, 2, 1, 3]), [B * H, T, D])
         }
         for (index, block) in blocks.enumerated() {
-            // Keys and values from every position; queries (and all that follows) from the first
-            // `firstPositions` only in the last layer when asked.
-            let all = h
             if let firstPositions, index == blocks.count - 1, firstPositions < T {
-                h = tape.slice(h, axis: 1, 0..<firstPositions)                                  // [B, Tq, C]
+                states.append(lastLayer(block, h, firstPositions: firstPositions, lengths: lengths, heads: H, scale: scale,
+                                        adapter: adapter, random: &random, on: tape))
+                break
             }
-            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, Tq, C]
-            let k = block.key(all, active: adapter, random: &random, on: tape)                  // [B, T, C]
-            let v = block.value(all, active: adapter, random: &random, on: tape)
-            let merged: Variable<Float>                                                          // [B, Tq, C]
+            let q = block.query(h, active: adapter, random: &random, on: tape)                  // [B, T, C]
+            let k = block.key(h, active: adapter, random: &random, on: tape)
+            let v = block.value(h, active: adapter, random: &random, on: tape)
+            let merged: Variable<Float>                                                          // [B, T, C]
             if fusedAttention {
                 merged = tape.attention(query: q, key: k, value: v, heads: H, lengths: lengths, scale: scale)
             } else {
@@ -255,5 +255,30 @@ public final class BertEncoder {
             states.append(h)
         }
         return states
+    }
+
+    /// The last layer on the first `kept` positions of x [B, T, C] (keys and values from all
+    /// T): [B, kept, C], bit for bit those rows of the full layer's output, and x's gradient
+    /// and the LoRA gradients bit for bit the full layer's, under the exact product (whose output
+    /// rows are independent and whose sums over rows only gain exact zeros from the rows left
+    /// out). Three things make that hold: every use of x takes its own slice, recorded where the
+    /// full layer uses x, so x's gradient adds the same terms in the same order (full layer:
+    /// residual, value, key, query); LoRA dropout draws every mask of the full layer and keeps the
+    /// kept rows' (LoRALinear firstPositions:of:); attention with fewer queries computes the same
+    /// per-row products. Tests/TextModelsTests/FirstPositionsTests.swift checks all of it.
+    func lastLayer(_ block: Block, _ x: Variable<Float>, firstPositions kept: Int, lengths: [Int], heads: Int, scale: Float,
+                   adapter: String?, random: inout RandomStream, on tape: Tape<Float>) -> Variable<Float> {
+        let T = x.shape[1]
+        let q = block.query(x, active: adapter, random: &random, firstPositions: kept, of: T, on: tape)   // [B, kept, C]
+        let k = block.key(x, active: adapter, random: &random, on: tape)                                  // [B, T, C]
+        let v = block.value(x, active: adapter, random: &random, on: tape)
+        let merged = tape.attention(query: q, key: k, value: v, heads: heads, lengths: lengths, scale: scale)
+        let attended = block.attentionOutput(merged, active: adapter, random: &random, firstPositions: kept, of: T, on: tape)
+        let residual = tape.slice(x, axis: 1, 0..<kept)
+        let h = tape.addLayerNorm(attended, residual, gamma: block.attentionNorm.weight, beta: block.attentionNorm.bias,
+                                  eps: block.attentionNorm.eps)
+        let inner = tape.geluErf(block.intermediate(h, active: adapter, random: &random, firstPositions: kept, of: T, on: tape))
+        let out = block.output(inner, active: adapter, random: &random, firstPositions: kept, of: T, on: tape)
+        return tape.addLayerNorm(out, h, gamma: block.outputNorm.weight, beta: block.outputNorm.bias, eps: block.outputNorm.eps)
     }
 }

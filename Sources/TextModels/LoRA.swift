@@ -50,6 +50,24 @@ public final class LoRALinear {
         return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
     }
 
+    /// The same for the first `kept` of `length` positions (axis 1) of x [B, T, in], with the
+    /// bits of those rows of the full call on the whole [B, length, in] under the exact product
+    /// (whose rows are independent). x holds either all `length` positions, then each use of x
+    /// (the frozen product, the adapter's dropout) slices it on its own, so x's gradient sums
+    /// the same terms in the same order as the full call; or only the `kept` ones (rows already
+    /// cut upstream). The adapter's dropout masks are drawn as for `length` positions.
+    public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, firstPositions kept: Int,
+                               of length: Int, on tape: Tape<Float>) -> Variable<Float> {
+        precondition(x.shape[1] == kept || x.shape[1] == length, "LoRALinear: \(x.shape[1]) positions, expected \(kept) or \(length)")
+        func firstRows() -> Variable<Float> { x.shape[1] == kept ? x : tape.slice(x, axis: 1, 0..<kept) }
+        let y = tape.linear(firstRows(), weight: base.weight, bias: base.bias)
+        guard let name = active, let adapter = adapters[name] else { return y }
+        let input = tape.dropout(firstRows(), p: adapter.dropout, random: &random, drawnForLength: length)
+        let low = tape.matmul(input, adapter.a, transposeWeight: true)
+        let update = tape.matmul(low, adapter.b, transposeWeight: true)
+        return tape.addScaled(y, update, adapter.scaling)
+    }
+
     /// The frozen weight with adapter `name` merged in: W + scaling * B A.
     public func mergedWeight(_ name: String) -> Tensor<Float> {
         guard let adapter = adapters[name] else { return base.weight.value }

@@ -87,6 +87,28 @@ struct TapeBehaviourTests {
         #expect(e.dropout(ones, p: 0.25, random: &r2).value == ones.value)
         #expect(r2 == RandomStreamForTests.dropout)  // no draws in evaluation
     }
+
+    /// Dropout of the first T' positions drawn for `length`: exactly those rows of the full
+    /// tensor's dropout, the stream left where the full dropout leaves it, gradient masked alike.
+    @Test(arguments: [1, 2, 5]) func dropoutOfFirstPositionsEqualsThoseRowsOfTheFullDropout(kept: Int) {
+        let (b, t, c) = (3, 5, 4)
+        let values = Tensor<Float>(shape: [b, t, c], scalars: (0..<(b * t * c)).map { Float($0) * 0.25 - 7 })
+        var full = RandomStreamForTests.dropout, part = RandomStreamForTests.dropout
+        let tape = Tape<Float>(recording: true, training: true)
+        let x = Variable(values, requiresGrad: true)
+        let whole = tape.slice(tape.dropout(x, p: 0.4, random: &full), axis: 1, 0..<kept)
+        let y = Variable(values.slice(axis: 1, 0..<kept), requiresGrad: true)
+        let first = tape.dropout(y, p: 0.4, random: &part, drawnForLength: t)
+        #expect(first.value == whole.value)
+        #expect(part == full)
+        #expect(whole.value.scalars.contains(0) && whole.value.scalars.contains { $0 != 0 })  // both outcomes occur
+        let seed = Tensor<Float>(repeating: 1, shape: [b, kept, c])
+        tape.backward(whole, seed: seed)
+        let tape2 = Tape<Float>(recording: true, training: true)
+        var again = RandomStreamForTests.dropout
+        tape2.backward(tape2.dropout(y, p: 0.4, random: &again, drawnForLength: t), seed: seed)
+        #expect(y.grad! == x.grad!.slice(axis: 1, 0..<kept))
+    }
 }
 
 import SeededRandom

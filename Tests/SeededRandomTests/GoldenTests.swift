@@ -76,6 +76,15 @@ struct SeededRandomBehaviourTests {
         #expect((0..<8).map { _ in b.next() } == continued)
     }
 
+    /// skip(n) leaves the stream where n draws would, for n across the counter's wrap-around.
+    @Test(arguments: [0, 1, 2, 7, 1000, 65_537]) func skipEqualsThatManyDraws(count: Int) {
+        var drawn = SeedBook(seed: 5).stream(.dropout), skipped = drawn
+        for _ in 0..<count { _ = drawn.next() }
+        skipped.skip(count)
+        #expect(skipped.state == drawn.state)
+        #expect(skipped.next() == drawn.next())
+    }
+
     @Test func purposesAreIndependent() {
         let book = SeedBook(seed: 1)
         var a = book.stream(.initialization), b = book.stream(.dropout)

@@ -26,7 +26,9 @@ public final class LowRankToyBackbone: SequenceBackbone {
         adapterOrder.flatMap { n in [(adapters[n]!.0.name, adapters[n]!.0), (adapters[n]!.1.name, adapters[n]!.1)] }
     }
 
-    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?, on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
+    /// Every position whatever `firstPositions` asks (the protocol allows it).
+    public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?, firstPositions: Int?,
+                       on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
         var rows: [Variable<Float>] = []
         var lengths: [Int] = []
         for (i, t) in tokens.enumerated() {

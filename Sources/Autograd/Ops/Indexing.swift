@@ -53,11 +53,31 @@ extension Tape {
     /// 1 / (1 - p); one uniform draw per element from `random` (the run's dropout stream).
     /// Identity on evaluation tapes or when p == 0 (no draws are made then).
     public func dropout(_ x: Variable<Scalar>, p: Double, random: inout RandomStream) -> Variable<Scalar> {
+        dropout(x, p: p, random: &random, drawnForLength: x.shape.count > 1 ? x.shape[1] : 1)
+    }
+
+    /// The same dropout on x [B, T', ...], the first T' of `length` positions along axis 1,
+    /// with the masks the full [B, length, ...] tensor would get: each sample's masks are drawn
+    /// in the full tensor's order and the draws of its positions T'..<length are skipped
+    /// (RandomStream.skip), so x gets exactly those rows of the full mask and the stream ends
+    /// where the full dropout leaves it. For computations that keep only the first positions
+    /// (BertEncoder's last layer on the first token) yet must give the full pass's bits.
+    public func dropout(_ x: Variable<Scalar>, p: Double, random: inout RandomStream, drawnForLength length: Int) -> Variable<Scalar> {
         guard isTraining && p > 0 else { return x }
         precondition(p < 1, "dropout probability must be below 1")
+        let kept = x.shape.count > 1 ? x.shape[1] : 1
+        precondition(length >= kept, "dropout: \(kept) positions kept of \(length)")
         let keep = Scalar(1 / (1 - p))
         var mask = Tensor<Scalar>(zeros: x.shape)
-        for i in 0..<mask.count { mask.scalars[i] = random.uniformDouble() >= p ? keep : 0 }
+        let samples = x.shape.first ?? 1, row = mask.count / max(samples * kept, 1)
+        var i = 0
+        for _ in 0..<samples {
+            for _ in 0..<(kept * row) {
+                mask.scalars[i] = random.uniformDouble() >= p ? keep : 0
+                i += 1
+            }
+            random.skip((length - kept) * row)
+        }
         let out = x.value.zip(mask, *)
         return record(out, inputs: [x]) { g in x.accumulate(g.zip(mask, *)) }
     }
