@@ -5,6 +5,9 @@
 #
 #   make paper                              full profile (3 seeds, ml100k + synthlens [+ microlens])
 #   make paper PROFILE=quick                pipeline check on tiny synthlens (one seed, minutes)
+#   make paper PROFILE=fast                 the full profile's tables with every 8th audio frame under
+#                                           the exact product (paper/fast; runs shared with paper/runs;
+#                                           docs/performance.md, "The fast profile")
 #   make paper TEXT_MODEL=/path/to/roberta-base   the paper's backbone, when you have its files
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
 #   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
@@ -29,7 +32,11 @@ PAPER_OUT := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))$(if $(NUMERI
 # The exact-fma edition is checked by `make verify` too once it has outputs: its stored files and
 # published models, and this many minutes of re-training (its runs are portable: any AVX2 CPU).
 VERIFY_EDITION_BUDGET ?= 0
-PAPER_RUNS := $(if $(filter full,$(PROFILE)),paper,paper/$(PROFILE))/runs
+# The fast profile extends full and shares its run store (PaperProfile "extends").
+PAPER_RUNS := $(if $(filter full fast,$(PROFILE)),paper,paper/$(PROFILE))/runs
+# Checked by `make verify` (full profile) too once it has outputs: stored files, published models,
+# this many minutes of re-training.
+VERIFY_FAST_BUDGET ?= 0
 FRESH ?=
 VERIFY_BUDGET ?= 60
 VERIFY_ARGS ?=
@@ -65,6 +72,10 @@ verify: deps-paper build $(TEST_PREREQUISITES)
 	if [ -z "$(NUMERICS)" ] && [ -f $$edition/MANIFEST.sha256 ]; then \
 	  echo "make verify: the exact-fma edition ($$edition)"; \
 	  $(BIN)/atflrec paper verify --profile $(PROFILE) --numerics exact-fma --budget $(VERIFY_EDITION_BUDGET); \
+	fi
+	@if [ "$(PROFILE)" = full ] && [ -z "$(NUMERICS)" ] && [ -f paper/fast/MANIFEST.sha256 ]; then \
+	  echo "make verify: the fast profile (paper/fast)"; \
+	  $(BIN)/atflrec paper verify --profile fast --budget $(VERIFY_FAST_BUDGET); \
 	fi
 
 # What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k

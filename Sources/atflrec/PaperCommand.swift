@@ -24,7 +24,7 @@ struct PaperCommand: ParsableCommand {
 
 /// The options that define a plan and where its files go, shared by run, commands, slurm and render.
 struct PaperPlanOptions: ParsableArguments {
-    @Option(help: "Profile: full (the paper's experiment) or quick (pipeline check on tiny synthlens).")
+    @Option(help: "Profile: full (the paper's experiment), fast (full with every 8th audio frame, the exact product; shares full's run store) or quick (pipeline check on tiny synthlens).")
     var profile = "full"
 
     @Option(help: "Number of seeds (0, 1, ...); default: the profile's.")
@@ -36,10 +36,10 @@ struct PaperPlanOptions: ParsableArguments {
     @Option(help: "Repository root.")
     var root = "."
 
-    @Option(help: "Run store (committed small outputs); default paper/runs, or paper/quick/runs for the quick profile.")
+    @Option(help: "Run store (committed small outputs); default paper/runs (full, and the profiles extending it), or paper/quick/runs for the quick profile.")
     var runs: String?
 
-    @Option(help: "Output folder of tables, report and manifest; default paper, or paper/quick for the quick profile.")
+    @Option(help: "Output folder of tables, report and manifest; default paper, or paper/<profile> for the others.")
     var output: String?
 
     @Option(help: "Root of the runs' checkpoints (not committed); the profile's name is appended.")
@@ -52,7 +52,7 @@ struct PaperPlanOptions: ParsableArguments {
     /// /<numerics> appended for an edition under one product.
     func outputURL(root rootURL: URL, profile p: PaperProfile) -> URL {
         if let output { return URL(fileURLWithPath: output) }
-        let base = rootURL.appendingPathComponent(p.name == "full" ? "paper" : "paper/\(p.name)")
+        let base = PaperProfile.outputFolder(p.name, root: rootURL)
         return numerics.map { base.appendingPathComponent($0.rawValue) } ?? base
     }
 
@@ -60,14 +60,14 @@ struct PaperPlanOptions: ParsableArguments {
     func runsURL(root rootURL: URL, profile p: PaperProfile) -> URL {
         if let runs { return URL(fileURLWithPath: runs) }
         if output != nil { return outputURL(root: rootURL, profile: p).appendingPathComponent("runs") }
-        return rootURL.appendingPathComponent(p.name == "full" ? "paper/runs" : "paper/\(p.name)/runs")
+        return p.defaultRunStore(root: rootURL)
     }
 
     static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     func session() throws -> PaperSession {
         let rootURL = URL(fileURLWithPath: root)
-        let p = try PaperProfile.load(rootURL.appendingPathComponent("paper/configs/profile-\(profile).json"))
+        let p = try PaperProfile.load(profile, root: rootURL)
         let locations = PaperSession.Locations(
             root: rootURL, runs: runsURL(root: rootURL, profile: p),
             checkpoints: URL(fileURLWithPath: checkpoints).appendingPathComponent(p.name), output: outputURL(root: rootURL, profile: p))

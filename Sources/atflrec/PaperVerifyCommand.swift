@@ -67,10 +67,10 @@ struct PaperVerifyCommand: ParsableCommand {
             guard chosen <= 1 else { throw ValidationError("--all, --stored-only and --runs exclude each other") }
             guard budget >= 0, budget.isFinite else { throw ValidationError("--budget \(budget): expected minutes, 0 or more") }
             let rootURL = URL(fileURLWithPath: root)
-            let p = try PaperProfile.load(rootURL.appendingPathComponent("paper/configs/profile-\(profile).json"))
-            let base = rootURL.appendingPathComponent(p.name == "full" ? "paper" : "paper/\(p.name)")
+            let p = try PaperProfile.load(profile, root: rootURL)
+            let base = PaperProfile.outputFolder(p.name, root: rootURL)
             let outputURL = URL(fileURLWithPath: output ?? (numerics.map { base.appendingPathComponent($0.rawValue) } ?? base).path)
-            let defaultStore = output == nil ? base.appendingPathComponent("runs") : outputURL.appendingPathComponent("runs")
+            let defaultStore = output == nil ? p.defaultRunStore(root: rootURL) : outputURL.appendingPathComponent("runs")
             let scratchURL = URL(fileURLWithPath: scratch ?? NSTemporaryDirectory() + "atflrec-verify-\(ProcessInfo.processInfo.processIdentifier)")
             try FileManager.default.createDirectory(at: scratchURL, withIntermediateDirectories: true)
             let locations = PaperSession.Locations(

@@ -155,3 +155,97 @@ struct PaperPlanEditionTests {
         }
     }
 }
+
+/// Issue 29, point 3: a profile that extends another (the fast profile extends full).
+@Suite("Paper profiles that extend another")
+struct PaperProfileExtensionTests {
+    func write(_ json: String, _ name: String, in dir: URL) throws {
+        try Data(json.utf8).write(to: dir.appendingPathComponent("profile-\(name).json"))
+    }
+
+    /// The child takes the parent's seeds, shots and datasets, adds its overrides after the
+    /// parent's, makes every run with its product, shares the parent's run store and is timed
+    /// from the parent's finished runs; a second level of extension is a one-line error.
+    @Test func aChildProfileIsItsParentsPlanWithItsOverridesTimedByTheParentsRuns() throws {
+        let dir = try Fixtures.temporaryDirectory("extending-profiles")
+        try write(#"{"name": "parent", "seeds": [0, 1], "shots": [100, 500], "datasets": ["ml100k"], "overrides": ["training.validationSamples=200"]}"#, "parent", in: dir)
+        try write(#"{"name": "child", "extends": "parent", "overrides": ["audio.frameStride=8"], "numerics": "exact-fma"}"#, "child", in: dir)
+        let child = try PaperProfile.load(dir.appendingPathComponent("profile-child.json"))
+        #expect(child.seeds == [0, 1] && child.shots == [100, 500] && child.datasets == ["ml100k"])
+        #expect(child.overrides == ["training.validationSamples=200", "audio.frameStride=8"])
+        #expect(child.numerics == .exactFMA && child.runStoreProfile == "parent")
+        let root = URL(fileURLWithPath: "/r")
+        #expect(child.defaultRunStore(root: root).path == "/r/paper/parent/runs")
+        #expect(PaperProfile.outputFolder("child", root: root).path == "/r/paper/child")
+
+        try write(#"{"name": "grandchild", "extends": "child"}"#, "grandchild", in: dir)
+        #expect(throws: ConfigurationError.self) { try PaperProfile.load(dir.appendingPathComponent("profile-grandchild.json")) }
+        try write(#"{"name": "orphan", "extends": "absent"}"#, "orphan", in: dir)
+        #expect(throws: ConfigurationError.self) { try PaperProfile.load(dir.appendingPathComponent("profile-orphan.json")) }
+
+        // The sessions, at a root whose paper/configs holds both profiles.
+        let repo = try Fixtures.temporaryDirectory("extending-root")
+        let configs = repo.appendingPathComponent("paper/configs")
+        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
+        for name in ["parent", "child"] {
+            try FileManager.default.copyItem(at: dir.appendingPathComponent("profile-\(name).json"),
+                                             to: configs.appendingPathComponent("profile-\(name).json"))
+        }
+        let runs = repo.appendingPathComponent("runs")
+        func session(_ name: String) throws -> PaperSession {
+            try PaperSession(profile: try PaperProfile.load(name, root: repo),
+                             locations: .init(root: repo, runs: runs, checkpoints: repo.appendingPathComponent("ckpt"),
+                                              output: repo.appendingPathComponent("out-\(name)")))
+        }
+        let parentSession = try session("parent"), childSession = try session("child")
+        #expect(childSession.plan.configurations.allSatisfy { $0.numerics == .exactFMA })
+        // Every run at stride 8 but Study S1's, whose rows set the stride themselves.
+        let study = Set(childSession.plan.cells.filter { $0.table == "S1" }.flatMap(\.runs))
+        let atflrec = childSession.plan.configurations.filter { $0.model == .atflrec && $0.lora.layout != .c && !study.contains($0.runName) }
+        #expect(!atflrec.isEmpty && atflrec.allSatisfy { $0.audio.frameStride == 8 })
+        // Models that read no audio (baselines, layout (c)) keep stride 1: the same runs as the
+        // parent's under the same product, not a copy under another hash.
+        let silent = childSession.plan.configurations.filter { $0.model != .atflrec || $0.lora.layout == .c }
+        #expect(!silent.isEmpty && silent.allSatisfy { $0.audio.frameStride == 1 })
+        // Study S1 is the same runs in both plans (shared store: made once).
+        #expect(childSession.plan.cells.filter { $0.table == "S1" }.map(\.runs) == parentSession.plan.cells.filter { $0.table == "S1" }.map(\.runs))
+
+        // One finished parent run of (a) at K=500 (stride 1, OpenBLAS, 3000 s): the child's (a)
+        // K=500 runs at stride 8 are the rough model scaled by that run's measured / estimated.
+        let made = try #require(parentSession.plan.configurations.first {
+            $0.model == .atflrec && $0.lora.layout == .a && $0.data.shots == 500 && $0.seed == 0 && $0.numerics == .openBLAS })
+        let result = RunResult(run: made.runName, configurationHash: made.hash(), testAUC: 0.6, testUAUC: 0.6, testLogLoss: 0.69,
+                               bestValidationAUC: 0.6, epochsRun: 1, optimizerSteps: 1, wallSeconds: 3000,
+                               trainSamplesPerSecond: 1, trainSampleIDs: [])
+        try RunStore(root: runs).save(made, result: result, predictions: Predictions(sampleIDs: [1, 2], users: [1, 1], labels: [0, 1], scores: [0.2, 0.7]))
+        let measured = childSession.timingCost(finished: [:])
+        var counterpart = made
+        counterpart.numerics = .exactFMA
+        counterpart.audio.frameStride = 8
+        let expected = PaperSession.estimateSeconds(counterpart) * 3000 / PaperSession.estimateSeconds(made)
+        #expect(abs(PaperSession.expectedSeconds(counterpart, measured: measured) - expected) < 1e-9)
+    }
+
+    /// The rough model's frame term: a sample with the audio branch costs 3x a text-only one at
+    /// every 10 ms frame with 80 bins, of which 74% scales with the kept frames (Study S1).
+    @Test func theRoughModelScalesTheAudioShareWithTheKeptFrames() {
+        var a = ExperimentConfiguration()
+        a.lora.layout = .a
+        var c = a
+        c.lora.layout = .c
+        var strided = a
+        strided.audio.frameStride = 8
+        #expect(abs(PaperSession.estimateSeconds(a) / PaperSession.estimateSeconds(c) - 3) < 1e-12)
+        #expect(abs(PaperSession.estimateSeconds(strided) / PaperSession.estimateSeconds(c) - 3 * (0.26 + 0.74 / 8)) < 1e-12)
+    }
+
+    /// The committed fast profile: full's plan with every 8th frame under the exact product.
+    @Test func theFastProfileExtendsFullWithStrideEight() throws {
+        let full = try PaperProfile.load("full", root: Fixtures.repositoryRoot)
+        let fast = try PaperProfile.load("fast", root: Fixtures.repositoryRoot)
+        #expect(fast.extends == "full" && fast.runStoreProfile == "full" && fast.numerics == .exactFMA)
+        #expect(fast.overrides == full.overrides + ["audio.frameStride=8"])
+        #expect(fast.seeds == full.seeds && fast.shots == full.shots && fast.datasets == full.datasets)
+        #expect(fast.datasetOverrides == full.datasetOverrides)
+    }
+}

@@ -40,8 +40,8 @@ public struct PaperSession {
     /// run store; their outputs go to separate folders (PaperPlanOptions).
     public let numericsOverride: MatrixProduct?
 
-    /// For an edition: the plan under each table's own product, whose finished runs time the
-    /// edition's missing ones (`timingCost`).
+    /// For an edition: the plan under each table's own product; for a profile that extends
+    /// another: the parent's plan. Its finished runs time the missing ones (`timingCost`).
     let referencePlan: PaperPlan?
 
     public init(profile: PaperProfile, seedCount: Int? = nil, extraOverrides: [String] = [], numerics: MatrixProduct? = nil,
@@ -51,17 +51,27 @@ public struct PaperSession {
         base = try profile.base(extra: extraOverrides)
         seeds = profile.seeds(count: seedCount)
         datasets = profile.datasets(root: locations.root)
+        let product = numerics ?? profile.numerics
         tables = PaperTables.all(shots: profile.shotPair).map { table in
             var t = table
-            if let numerics { t.numerics = numerics }
+            if let product { t.numerics = product }
             return t
         }
         var bases: [String: ExperimentConfiguration] = [:]
         for d in datasets where profile.datasetOverrides[d] != nil { bases[d] = try profile.base(dataset: d, extra: extraOverrides) }
         datasetBases = bases
         plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
-        referencePlan = numerics == nil ? nil
-            : PaperPlan(tables: PaperTables.all(shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
+        if let parentName = profile.extends {
+            // The parent's plan as the parent makes it: its finished runs time this one's.
+            let parent = try PaperProfile.load(parentName, root: locations.root)
+            var parentBases: [String: ExperimentConfiguration] = [:]
+            for d in datasets where parent.datasetOverrides[d] != nil { parentBases[d] = try parent.base(dataset: d, extra: extraOverrides) }
+            referencePlan = PaperPlan(tables: PaperTables.all(shots: parent.shotPair), datasets: datasets, seeds: seeds,
+                                      base: try parent.base(extra: extraOverrides), datasetBases: parentBases)
+        } else {
+            referencePlan = product == nil ? nil
+                : PaperPlan(tables: PaperTables.all(shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
+        }
         self.locations = locations
     }
 
@@ -220,8 +230,12 @@ public struct PaperSession {
     /// about 0.08 s text only (layout c); early stopping ends most runs by epoch 15.
     public static func estimateSeconds(_ c: ExperimentConfiguration) -> Double {
         guard c.model == .atflrec else { return 30 }
-        // The audio MLP costs 256 (M + C) per frame (C = 384 for MiniLM): relative to M = 80.
-        let audioFactor = c.lora.layout == .c ? 1.0 : 3.0 * Double(c.audio.numMelBins + 384) / 464 / Double(c.audio.frameStride)
+        // With the audio branch a sample costs 3x a text-only one at every frame, 80 bins; of
+        // that, 26% does not depend on the frames (the text encoder) and 74% scales with the
+        // audio MLP's 256 (M + C) per frame (C = 384 for MiniLM) over the kept frames: Study S1's
+        // seed-2 epochs, 142 s at stride 1 and 50 s at stride 8 (a + b = 142, a + b / 8 = 50).
+        let frames = Double(c.audio.numMelBins + 384) / 464 / Double(c.audio.frameStride)
+        let audioFactor = c.lora.layout == .c ? 1.0 : 3.0 * (0.26 + 0.74 * frames)
         let perSample = 0.08 * audioFactor * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
         let epochs = Double(min(c.training.epochs, 15))
         let validation = Double(c.training.validationSamples > 0 ? c.training.validationSamples : 1000)

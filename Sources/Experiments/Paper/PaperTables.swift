@@ -51,6 +51,11 @@ public struct PaperTable: Sendable {
         row.apply(&c)
         column.apply(&c)
         c.name = c.model == .atflrec ? "atflrec-\(c.lora.layout.rawValue)" : c.model.rawValue
+        // A model without the audio branch (the baselines, text-only layout (c)) does not read
+        // the frame stride: keep the default, so a profile's stride (the fast profile's) does not
+        // make a second run of the same computation under another hash. (Every run committed
+        // before has stride 1 already.)
+        if c.model != .atflrec || c.lora.layout == .c { c.audio.frameStride = AudioDefaults.frameStride }
         return c
     }
 
@@ -147,4 +152,9 @@ public enum PaperTables {
     public static func all(shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
         paper(shots: shots) + [frameStride(shots: shots)]
     }
+}
+
+/// The configuration defaults a plan resets settings to where a model does not read them.
+enum AudioDefaults {
+    static let frameStride = ExperimentConfiguration().audio.frameStride
 }
