@@ -42,12 +42,8 @@ public final class LoRALinear {
 
     /// base(x), plus the adapter `active` when given. `random` feeds the adapter's dropout.
     public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, on tape: Tape<Float>) -> Variable<Float> {
-        let y = tape.linear(x, weight: base.weight, bias: base.bias)                      // base(x), fused bias
-        guard let name = active, let adapter = adapters[name] else { return y }
-        let input = tape.dropout(x, p: adapter.dropout, random: &random)
-        let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]
-        let update = tape.matmul(low, adapter.b, transposeWeight: true)                // [..., out]
-        return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
+        let positions = x.shape.count > 1 ? x.shape[1] : 1
+        return self(x, active: active, random: &random, firstPositions: positions, of: positions, on: tape)
     }
 
     /// The same for the first `kept` of `length` positions (axis 1) of x [B, T, in], with the
@@ -58,14 +54,15 @@ public final class LoRALinear {
     /// cut upstream). The adapter's dropout masks are drawn as for `length` positions.
     public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, firstPositions kept: Int,
                                of length: Int, on tape: Tape<Float>) -> Variable<Float> {
-        precondition(x.shape[1] == kept || x.shape[1] == length, "LoRALinear: \(x.shape[1]) positions, expected \(kept) or \(length)")
-        func firstRows() -> Variable<Float> { x.shape[1] == kept ? x : tape.slice(x, axis: 1, 0..<kept) }
-        let y = tape.linear(firstRows(), weight: base.weight, bias: base.bias)
+        let positions = x.shape.count > 1 ? x.shape[1] : 1
+        precondition(positions == kept || positions == length, "LoRALinear: \(positions) positions, expected \(kept) or \(length)")
+        func firstRows() -> Variable<Float> { positions == kept ? x : tape.slice(x, axis: 1, 0..<kept) }
+        let y = tape.linear(firstRows(), weight: base.weight, bias: base.bias)            // base(x), fused bias
         guard let name = active, let adapter = adapters[name] else { return y }
         let input = tape.dropout(firstRows(), p: adapter.dropout, random: &random, drawnForLength: length)
-        let low = tape.matmul(input, adapter.a, transposeWeight: true)
-        let update = tape.matmul(low, adapter.b, transposeWeight: true)
-        return tape.addScaled(y, update, adapter.scaling)
+        let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [..., R]
+        let update = tape.matmul(low, adapter.b, transposeWeight: true)                // [..., out]
+        return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
     }
 
     /// The frozen weight with adapter `name` merged in: W + scaling * B A.

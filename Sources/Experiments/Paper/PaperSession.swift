@@ -57,17 +57,21 @@ public struct PaperSession {
             if let product { t.numerics = product }
             return t
         }
-        var bases: [String: ExperimentConfiguration] = [:]
-        for d in datasets where profile.datasetOverrides[d] != nil { bases[d] = try profile.base(dataset: d, extra: extraOverrides) }
-        datasetBases = bases
+        let datasets = datasets
+        // The starting configurations of the datasets that have their own, under `p`.
+        func datasetBases(_ p: PaperProfile) throws -> [String: ExperimentConfiguration] {
+            var bases: [String: ExperimentConfiguration] = [:]
+            for d in datasets where p.datasetOverrides[d] != nil { bases[d] = try p.base(dataset: d, extra: extraOverrides) }
+            return bases
+        }
+        let bases = try datasetBases(profile)
+        self.datasetBases = bases
         plan = PaperPlan(tables: tables, datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         if let parentName = profile.extends {
             // The parent's plan as the parent makes it: its finished runs time this one's.
             let parent = try PaperProfile.load(parentName, root: locations.root)
-            var parentBases: [String: ExperimentConfiguration] = [:]
-            for d in datasets where parent.datasetOverrides[d] != nil { parentBases[d] = try parent.base(dataset: d, extra: extraOverrides) }
             referencePlan = PaperPlan(tables: PaperTables.all(shots: parent.shotPair), datasets: datasets, seeds: seeds,
-                                      base: try parent.base(extra: extraOverrides), datasetBases: parentBases)
+                                      base: try parent.base(extra: extraOverrides), datasetBases: try datasetBases(parent))
         } else {
             referencePlan = product == nil ? nil
                 : PaperPlan(tables: PaperTables.all(shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)

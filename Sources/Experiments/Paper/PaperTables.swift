@@ -55,7 +55,7 @@ public struct PaperTable: Sendable {
         // the frame stride: keep the default, so a profile's stride (the fast profile's) does not
         // make a second run of the same computation under another hash. (Every run committed
         // before has stride 1 already.)
-        if c.model != .atflrec || c.lora.layout == .c { c.audio.frameStride = AudioDefaults.frameStride }
+        if c.model != .atflrec || c.lora.layout == .c { c.audio.frameStride = ExperimentConfiguration.AudioSection().frameStride }
         return c
     }
 
@@ -152,9 +152,4 @@ public enum PaperTables {
     public static func all(shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
         paper(shots: shots) + [frameStride(shots: shots)]
     }
-}
-
-/// The configuration defaults a plan resets settings to where a model does not read them.
-enum AudioDefaults {
-    static let frameStride = ExperimentConfiguration().audio.frameStride
 }
