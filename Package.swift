@@ -71,6 +71,7 @@ let executableTargets: [Target] = [
     ]),
     .executableTarget(name: "atflrec-bench", dependencies: [
         "TensorCore", "Autograd", "NeuralLayers", "Optimizers", "AudioFeatures", "TextModels", "CBLAS", "RecData", "Experiments",
+        "ATFLRecModel",
     ]),
 ]
 

@@ -1,4 +1,5 @@
 import Autograd
+import Synchronization
 import SeededRandom
 import TensorCore
 import TextModels
@@ -23,6 +24,14 @@ public final class LoRABackbone: SequenceBackbone {
 
     public var hiddenSize: Int { encoder.configuration.hiddenSize }
 
+    /// Whether batches run packed under the exact product (the default). Speed only: the packed
+    /// and the padded pass give the same bits (PackedRowsTests), and `atflrec-bench run-packed`
+    /// switches it off to time the padded pass beside it.
+    nonisolated(unsafe) public static var packsSequences = true
+    /// Rows of every batch encoded so far: valid (sequence positions) and padding (what a padded
+    /// batch adds up to the longest sequence), counted whichever pass runs.
+    public static let validRows = Atomic<Int>(0), paddingRows = Atomic<Int>(0)
+
     public var randomStates: [(String, UInt64)] { [("lora_dropout", dropout.state)] }
 
     public func restoreRandomStates(_ states: [(String, UInt64)]) throws {
@@ -34,10 +43,11 @@ public final class LoRABackbone: SequenceBackbone {
 
     public var trainableParameters: [(String, Variable<Float>)] { encoder.adapterParameters }
 
-    /// `firstPositions` is honoured under the exact product only, where the last layer on the
-    /// first positions gives the full pass's bits (BertEncoder.lastLayer). Under OpenBLAS the
-    /// full last layer is kept: its sums over rows (the LoRA weights' gradients) depend on the
-    /// row count, and the runs made with it must re-make byte for byte (issue 25).
+    /// Under the exact product the batch runs packed (BertEncoder.forward(packedEmbeddings:):
+    /// no padded row is computed) and `firstPositions` is honoured, both giving the padded full
+    /// pass's bits; the returned rows past a sample's length are zero. Under OpenBLAS the padded
+    /// full pass is kept: its sums over rows (the LoRA weights' gradients) depend on the row
+    /// count, and the runs made with it must re-make byte for byte (issue 25).
     public func encode(tokens: [[Int]], appended: [Variable<Float>]?, adapter: String?, firstPositions: Int?,
                        on tape: Tape<Float>) -> (hidden: Variable<Float>, lengths: [Int]) {
         let c = hiddenSize
@@ -50,6 +60,18 @@ public final class LoRABackbone: SequenceBackbone {
         }
         let lengths = rows.map { $0.shape[0] }
         let t = lengths.max() ?? 0
+        let valid = lengths.reduce(0, +)
+        Self.validRows.add(valid, ordering: .relaxed)
+        Self.paddingRows.add(lengths.count * t - valid, ordering: .relaxed)
+        if Self.packsSequences && MatrixProductSettings.product == .exactFMA && lengths.allSatisfy({ $0 > 0 })
+            && encoder.fusedAttention {
+            let packed = PackedRows(counts: lengths, length: t)
+            let embeddings = rows.count == 1 ? rows[0] : tape.concatenate(rows, axis: 0)         // [packed.rows, C]
+            let width = firstPositions.map { Swift.min($0, t) } ?? t
+            let last = encoder.forward(packedEmbeddings: embeddings, rows: packed, adapter: adapter,
+                                       firstPositions: firstPositions, random: &dropout, on: tape)
+            return (tape.padded(last, packed.first(width), width: width), lengths)
+        }
         let padded = rows.map { r -> Variable<Float> in
             let pad = t - r.shape[0]
             let full = pad == 0 ? r : tape.concatenate([r, tape.constant(Tensor(zeros: [pad, c]))], axis: 0)

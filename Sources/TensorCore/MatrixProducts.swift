@@ -14,7 +14,7 @@ extension Tensor {
         let (m, k) = transposeSelf ? (r1, r0) : (r0, r1)
         let (k2, n) = transposeOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
         precondition(k == k2, "matmul inner dimensions differ: \(shape) by \(other.shape)")
-        var out = Tensor(zeros: lead + [m, n])
+        var out = Tensor(uninitialized: lead + [m, n])          // every element written by beta-0 products below
         if transposeSelf {
             // Each batch element is its own transposed GEMM.
             scalars.withUnsafeBufferPointer { a in
@@ -51,7 +51,7 @@ extension Tensor {
         let (m, k) = transposeSelf ? (shape[2], shape[1]) : (shape[1], shape[2])
         let (k2, n) = transposeOther ? (other.shape[2], other.shape[1]) : (other.shape[1], other.shape[2])
         precondition(k == k2, "batchedMatmul inner dimensions differ: \(shape) by \(other.shape)")
-        var out = Tensor(zeros: [b, m, n])
+        var out = Tensor(uninitialized: [b, m, n])              // every element written by beta-0 products below
         guard m > 0 && n > 0 else { return out }
         let aStride = shape[1] * shape[2], bStride = other.shape[1] * other.shape[2]
         scalars.withUnsafeBufferPointer { a in

@@ -65,6 +65,27 @@ public final class LoRALinear {
         return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
     }
 
+    /// The same on packed rows (PackedRows, no padded rows): x [rows.rows, in] holds `rows`, and
+    /// the call keeps `kept` (each sample's first kept.counts[b] of its rows; nil: all of them),
+    /// giving [kept.rows, out] with the bits of those rows of the padded call under the exact
+    /// product. As in the call above, each use of x (the frozen product, the adapter's dropout)
+    /// cuts x on its own when kept differs from rows, and the adapter's dropout masks are drawn
+    /// as for the padded [B, rows.length, in].
+    public func callAsFunction(_ x: Variable<Float>, active: String?, random: inout RandomStream, packed rows: PackedRows,
+                               keeping kept: PackedRows? = nil, on tape: Tape<Float>) -> Variable<Float> {
+        let kept = kept ?? rows
+        precondition(x.shape.count == 2 && x.shape[0] == rows.rows && kept.length == rows.length,
+                     "LoRALinear: \(x.shape) is not [\(rows.rows), in] or keeps another length")
+        let cut = kept == rows ? nil : rows.indices(keeping: kept)
+        func keptRows() -> Variable<Float> { cut.map { tape.gatherRows(x, $0) } ?? x }
+        let y = tape.linear(keptRows(), weight: base.weight, bias: base.bias)            // base(x), fused bias
+        guard let name = active, let adapter = adapters[name] else { return y }
+        let input = tape.dropout(keptRows(), p: adapter.dropout, random: &random, packed: kept)
+        let low = tape.matmul(input, adapter.a, transposeWeight: true)                 // [rows, R]
+        let update = tape.matmul(low, adapter.b, transposeWeight: true)                // [rows, out]
+        return tape.addScaled(y, update, adapter.scaling)                               // y + update * scaling
+    }
+
     /// The frozen weight with adapter `name` merged in: W + scaling * B A.
     public func mergedWeight(_ name: String) -> Tensor<Float> {
         guard let adapter = adapters[name] else { return base.weight.value }

@@ -99,10 +99,21 @@ let encoderBenchmark = Benchmark(name: "encoder") {
                      B, T, threads, MatrixProductSettings.path.rawValue, name, median(m.train), m.train.min()!, median(m.forward), m.forward.min()!))
     }
     let (trainMs, forwardMs) = (median(fused.train), median(fused.forward))
+    // The forward pass's floor on this machine (issue 29, point 1): its matrix products' work,
+    // counted from their shapes (MatrixProductFLOPs), at the exact product's peak measured now.
+    // No forward with these products can be faster than that, whatever its other work costs.
+    let before = MatrixProductFLOPs.total
+    _ = loss(Tape<Float>(recording: false, training: false))
+    let forwardFLOPs = Double(MatrixProductFLOPs.total - before)
+    let peak = exactProductPeak(threads: threads)
+    let floorMs = forwardFLOPs / (peak * 1e9) * 1000
+    print(String(format: "encoder swift  forward's matrix products: %.1f GFLOP; at the exact product's peak (%.1f GFLOP/s, 2048x1536x384) "
+                 + "they take at least %.0f ms, %.0f%% of the measured forward", forwardFLOPs / 1e9, peak, floorMs, 100 * floorMs / forwardMs))
     let cache = root.appendingPathComponent(".cache/bench")
     try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
     let json = #"{"threads": \#(threads), "train_ms": \#(trainMs), "forward_ms": \#(forwardMs), "#
-        + #""train_min_ms": \#(fused.train.min()!), "forward_min_ms": \#(fused.forward.min()!)}"#
+        + #""train_min_ms": \#(fused.train.min()!), "forward_min_ms": \#(fused.forward.min()!), "#
+        + #""forward_gflop": \#(forwardFLOPs / 1e9), "product_peak_gflops": \#(peak), "forward_floor_ms": \#(floorMs)}"#
     try Data(json.utf8).write(to: cache.appendingPathComponent("encoder_swift.json"), options: .atomic)
 }
 
@@ -128,4 +139,55 @@ let encoderProductBenchmark = Benchmark(name: "encoder-product", byDefault: fals
                  + "exact-fma (%@) train step %.0f ms, forward %.0f ms; ratio train %.3f, forward %.3f",
                  bench.B, bench.T, bench.threads, o.train.count, BLASCore.current, ot, of, MatrixProductSettings.path.rawValue,
                  et, ef, et / ot, ef / of))
+}
+
+// The packed pass (BertEncoder.forward(packedEmbeddings:), what runs use under the exact product)
+// against the padded pass on a batch with padding: the encoder benchmark's model, 8 sequences of
+// 110-212 tokens (seeded; ml100k's prompts average about 150 tokens, at most 212), last layer on
+// the first token, classifier and BCE as in `encoder`; train step (forward and backward) and
+// forward, alternating rounds so that drift of a shared machine hits both. Same bits
+// (PackedRowsTests); this measures what leaving the padded rows out saves.
+let encoderPackedBenchmark = Benchmark(name: "encoder-packed") {
+    let bench = try EncoderBenchSetup()
+    let (B, C, encoder, classifier) = (bench.B, bench.C, bench.encoder, bench.classifier)
+    var draw = SeedBook(seed: 1).stream(.initialization, "packed benchmark lengths")
+    let lengths = (0..<B).map { _ in 110 + Int(draw.uniformDouble() * 103) }
+    let T = lengths.max()!
+    let ids = (0..<B).map { Array(bench.batch[$0].prefix(lengths[$0] - 1)) + [102] }
+    let rows = PackedRows(counts: lengths, length: T)
+    let words = encoder.wordEmbeddings(ids.flatMap { $0 }, on: Tape(recording: false)).value      // [rows, C]
+    var padded = Tensor<Float>(zeros: [B * T, C])
+    padded.scatterAddRows(rows.paddedIndices(width: T), words)
+    let paddedInput = Variable(padded.reshaped([B, T, C])), packedInput = Variable(words)
+    func loss(_ tape: Tape<Float>, packed: Bool) -> Variable<Float> {
+        var dropout = bench.dropout
+        let first = packed
+            ? encoder.forward(packedEmbeddings: packedInput, rows: rows, adapter: "default", firstPositions: 1, random: &dropout, on: tape)
+            : tape.reshape(encoder.forward(inputEmbeddings: paddedInput, lengths: lengths, adapter: "default", firstPositions: 1,
+                                           random: &dropout, on: tape).last!, [B, C])
+        return tape.bceWithLogits(tape.reshape(classifier(first, on: tape), [-1]), targets: bench.labels)
+    }
+    var times: [Bool: (train: [Double], forward: [Double])] = [:]
+    for round in 0..<4 {
+        for packed in [false, true] {
+            for step in 0..<4 {
+                let train = bench.milliseconds {
+                    let tape = Tape<Float>()
+                    tape.backward(loss(tape, packed: packed))
+                    for (_, p) in bench.trainable { p.zeroGrad() }
+                }
+                let forward = bench.milliseconds { _ = loss(Tape<Float>(recording: false, training: false), packed: packed) }
+                if round > 0 || step > 0 {                  // the very first step of each warms caches up
+                    times[packed, default: ([], [])].train.append(train)
+                    times[packed, default: ([], [])].forward.append(forward)
+                }
+            }
+        }
+    }
+    let p = times[false]!, q = times[true]!
+    let (pt, pf, qt, qf) = (bench.median(p.train), bench.median(p.forward), bench.median(q.train), bench.median(q.forward))
+    print(String(format: "encoder-packed  MiniLM-L6 batch %d, lengths %d-%d (%.1f%% of the padded %d x %d rows are padding), %d threads, exact-fma, "
+                 + "median of %d: padded train step %.0f ms, forward %.0f ms; packed train step %.0f ms, forward %.0f ms; "
+                 + "ratio train %.3f, forward %.3f", B, lengths.min()!, T, 100 * Double(B * T - rows.rows) / Double(B * T), B, T,
+                 bench.threads, p.train.count, pt, pf, qt, qf, qt / pt, qf / pf))
 }

@@ -1,6 +1,8 @@
+import ATFLRecModel
 import Experiments
 import Foundation
 import RecData
+import Synchronization
 import TensorCore
 
 // Issue 29, point 4: how much of the machine a paper run uses. One epoch of the ml100k layout (a)
@@ -41,19 +43,7 @@ let planEfficiencyBenchmark = Benchmark(name: "plan-efficiency", byDefault: fals
     let testFLOPs = Double(MatrixProductFLOPs.total - afterRun)
     let epochFLOPs = trainAndTestFLOPs - testFLOPs, epochSeconds = trainAndTestSeconds - testSeconds
 
-    // Peak of the same product on the encoder's largest shape (Y = X W^T, 2048 x 1536 x 384).
-    let (m, n, k) = (2048, 1536, 384)
-    let a = (0..<(m * k)).map { Float(($0 * 7919) % 2003) * 1e-3 - 1 }
-    let b = (0..<(k * n)).map { Float(($0 * 104729) % 1999) * 1e-3 - 1 }
-    var out = [Float](repeating: 0, count: m * n)
-    var times: [Double] = []
-    for repetition in 0..<16 {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        ExactProduct.gemm(path: MatrixProductSettings.path, threads: c.threads, transA: false, transB: true, m: m, n: n, k: k,
-                          alpha: 1, a: a, lda: k, b: b, ldb: k, beta: 0, c: &out, ldc: n)
-        if repetition > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
-    }
-    let peak = 2.0 * Double(m * n * k) / times.sorted()[times.count / 2] / 1e9
+    let peak = exactProductPeak(threads: c.threads)
 
     func line(_ label: String, _ flops: Double, _ seconds: Double) {
         let achieved = flops / seconds / 1e9
@@ -93,5 +83,42 @@ let featureCacheBenchmark = Benchmark(name: "feature-cache", byDefault: false) {
         print(String(format: "feature-cache: ml100k, %d soundtracks of %.0f s, %d bins, %d worker(s): %.1f s = %.1f items/s (%.1f ms per item)",
                      items.count, c.audio.maxSeconds, c.audio.numMelBins, workers, seconds, Double(items.count) / seconds,
                      1000 * seconds / Double(items.count)))
+    }
+}
+
+// The packed pass on real runs (issue 29, point 3): one epoch and the test evaluation of the
+// ml100k Table III (c) and (b) K=100 seed-0 configurations of the fast profile, under the exact
+// product, with the padded pass (LoRABackbone.packsSequences off) and the packed one, in this
+// order, in one invocation. Prints the padding share of the encoded rows, both times, their
+// ratio, and whether the test predictions are the same bits (they must be: PackedRowsTests).
+let runPackedBenchmark = Benchmark(name: "run-packed", byDefault: false) {
+    let root = URL(fileURLWithPath: ".")
+    for run in ["atflrec-c-85e047dc", "atflrec-b-5d578560"] {
+        let committed = root.appendingPathComponent("paper/runs/\(run)")
+        var c = try ConfigurationLoader.resolve(file: committed.appendingPathComponent("config.json").path,
+                                                overrides: ["training.epochs=1"])
+        c.name = "run-packed"
+        var seconds: [Double] = [], predictions: [Predictions] = [], padding = 0.0
+        for packed in [false, true] {
+            LoRABackbone.packsSequences = packed
+            let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("atflrec-run-packed-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let directory = RunDirectory(root: scratch, configuration: c)
+            try directory.prepare()
+            let (valid0, pad0) = (LoRABackbone.validRows.load(ordering: .relaxed), LoRABackbone.paddingRows.load(ordering: .relaxed))
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (_, p) = try ATFLRecModelTrainer(root: root).run(c, in: directory,
+                                                                 progress: ProgressLine(label: "run-packed", total: 1, forceQuiet: true))
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            predictions.append(p)
+            let valid = LoRABackbone.validRows.load(ordering: .relaxed) - valid0
+            let pad = LoRABackbone.paddingRows.load(ordering: .relaxed) - pad0
+            padding = Double(pad) / Double(valid + pad)
+        }
+        LoRABackbone.packsSequences = true
+        print(String(format: "run-packed  %@ (ml100k (%@) K=%d, one epoch + test, %d threads, exact-fma): %.1f%% of the padded rows are padding; "
+                     + "padded %.1f s, packed %.1f s, ratio %.3f; test predictions %@", run as NSString,
+                     c.lora.layout.rawValue as NSString, c.data.shots, c.threads, 100 * padding, seconds[0], seconds[1], seconds[1] / seconds[0],
+                     (predictions[0] == predictions[1] ? "the same bits" : "DIFFER") as NSString))
     }
 }

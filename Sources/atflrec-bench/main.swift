@@ -21,7 +21,9 @@ let allBenchmarks: [Benchmark] = [
     fbankBenchmark,
     encoderBenchmark,
     encoderProductBenchmark,
+    encoderPackedBenchmark,
     planEfficiencyBenchmark,
+    runPackedBenchmark,
     featureCacheBenchmark,
 ]
 

@@ -70,6 +70,14 @@ struct OpGradientTests {
             return t.dropout(v[0], p: 0.3, random: &r)
         }
         _ = stream.next()
+        // Packed sequences (PackedSequences.swift): 3 samples of 3, 1 and 2 positions of 3.
+        let rows = PackedRows(counts: [3, 1, 2], length: 3)
+        GradientCheck.run("gatherRows", shapes: [[6, 4]]) { t, v in t.gatherRows(v[0], [5, 0, 3]) }
+        GradientCheck.run("padded", shapes: [[6, 4]]) { t, v in t.padded(v[0], rows, width: 3) }
+        GradientCheck.run("packed dropout", shapes: [[6, 4]]) { t, v in
+            var r = stream
+            return t.dropout(v[0], p: 0.3, random: &r, packed: rows)
+        }
     }
 
     @Test func pooling() {

@@ -19,7 +19,7 @@ extension Tape {
         let rows = x.value.count / K
         var shape = x.shape
         shape[shape.count - 1] = N
-        var out = Tensor<Scalar>(zeros: shape)
+        var out = Tensor<Scalar>(uninitialized: shape)             // rows of b, or the beta-0 product, write it all
         out.scalars.withUnsafeMutableBufferPointer { o in
             if let bias {
                 bias.value.scalars.withUnsafeBufferPointer { bp in
@@ -35,7 +35,7 @@ extension Tape {
         }
         return record(out, inputs: bias.map { [x, w, $0] } ?? [x, w]) { g in
             if x.requiresGrad {
-                var dx = Tensor<Scalar>(zeros: x.shape)
+                var dx = Tensor<Scalar>(uninitialized: x.shape)       // written by the beta-0 product
                 g.scalars.withUnsafeBufferPointer { gp in
                     w.value.scalars.withUnsafeBufferPointer { wp in
                         dx.scalars.withUnsafeMutableBufferPointer { d in
@@ -47,7 +47,7 @@ extension Tape {
                 x.accumulate(dx)
             }
             if w.requiresGrad {
-                var dw = Tensor<Scalar>(zeros: w.shape)
+                var dw = Tensor<Scalar>(uninitialized: w.shape)       // written by the beta-0 product
                 g.scalars.withUnsafeBufferPointer { gp in
                     x.value.scalars.withUnsafeBufferPointer { xp in
                         dw.scalars.withUnsafeMutableBufferPointer { d in

@@ -61,6 +61,13 @@ def main(model_dir, swift_json):
     print(f"encoder ratio  swift/torch, median (min): train step {swift['train_ms'] / t:.2f} "
           f"({swift.get('train_min_ms', float('nan')) / min(train):.2f}) (goal <= 0.67), "
           f"forward {swift['forward_ms'] / f:.2f} ({swift.get('forward_min_ms', float('nan')) / min(fwd):.2f}) (goal <= 0.85)")
+    if "forward_floor_ms" in swift:
+        # The Swift forward's products alone at the exact product's peak (measured by the Swift
+        # side): below this no forward with those products can go on this machine.
+        floor = swift["forward_floor_ms"] / f
+        print(f"encoder floor  swift's forward products at the exact product's peak: {swift['forward_floor_ms']:.0f} ms "
+              f"= {floor:.2f} x torch's forward ({'reachable' if floor <= 0.85 else 'the 0.85 goal is out of reach'} "
+              f"on this machine by the products alone)")
 
 
 if __name__ == "__main__":
