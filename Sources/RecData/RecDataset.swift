@@ -59,20 +59,30 @@ public struct RecDataset: Sendable {
             audioDescription: "files in \(ml.report.audioDirectory)", audioIsSurrogate: false, clipSeconds: nil)
     }
 
+    /// What each movie's surrogate soundtrack encodes: the genre names in voice order and, per
+    /// item, its voices (genres) and tempo scalar (release year).
+    public static func movieLensSoundtrackEncoding(_ ml: MovieLens100K) -> (genres: [String], items: [Int: (classes: [Int], tempo: Double)]) {
+        let genreNames = Array(Set(ml.movies.flatMap(\.genres))).sorted()
+        let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, $0) })
+        var items: [Int: (classes: [Int], tempo: Double)] = [:]
+        for movie in ml.movies {
+            items[movie.item] = (movie.genres.compactMap { genreIndex[$0] }, movie.releaseYear.map { Double($0 - 1920) / 80 } ?? 0.5)
+        }
+        return (genreNames, items)
+    }
+
     /// MovieLens-100K with surrogate soundtracks: one voice per genre (genres in alphabetical
     /// order of the file's genre names), tempo from the release year (1920 -> slowest,
     /// 2000 -> fastest; unknown year -> middle).
     public static func movieLens(root: URL, historyLength: Int = 10, soundtrackSeed: UInt64 = 0) throws -> RecDataset {
         let ml = try MovieLens100K.load(directory: root.appendingPathComponent(MovieLens100K.defaultDirectory).path)
         let splits = TALLRecSamples.build(ml.ratings, historyLength: historyLength)
-        let genreNames = Array(Set(ml.movies.flatMap(\.genres))).sorted()
-        let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, $0) })
+        let (genreNames, encoded) = movieLensSoundtrackEncoding(ml)
         let options = SurrogateSoundtrackOptions(sampleRate: 16000, seconds: 30, seed: soundtrackSeed, voices: genreNames.count)
         let generator = SurrogateSoundtrack(options: options)
         var audio: [Int: ItemAudio] = [:]
         for movie in ml.movies {
-            let classes = movie.genres.compactMap { genreIndex[$0] }
-            let tempo = movie.releaseYear.map { Double($0 - 1920) / 80 } ?? 0.5
+            let (classes, tempo) = encoded[movie.item]!
             let id = movie.item
             audio[id] = .generated { generator.render(item: id, classes: classes, tempo: tempo) }
         }

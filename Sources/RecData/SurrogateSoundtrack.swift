@@ -61,6 +61,16 @@ public struct SurrogateSoundtrack: Sendable {
     /// Centre of voice k's pitch band in Hz.
     static func bandCentre(_ k: Int, voices: Int) -> Double { 80 * pow(2, 5 * Double(k) / Double(max(voices, 1))) }
 
+    /// Beats per minute of tempo scalar `tempo` (clamped to [0, 1]).
+    public static func beatsPerMinute(tempo: Double) -> Double { 60 + 80 * min(max(tempo, 0), 1) }
+
+    /// Every frequency a note of voice k can take: the band's lowest note (0.89-0.95 of the
+    /// centre) times a pentatonic ratio (1 to 5/3), an octave lower a fifth of the time.
+    public static func noteRange(voice k: Int, voices: Int) -> ClosedRange<Double> {
+        let c = bandCentre(k, voices: voices)
+        return (0.5 * 0.89 * c)...(0.95 * c * 5 / 3)
+    }
+
     /// Voice k's 8-step rhythm as bits (bit s = step s sounds); at least three steps sound.
     static func rhythm(_ k: Int) -> UInt8 {
         let patterns: [UInt8] = [0b1001_0101, 0b1111_1111, 0b1010_1010, 0b1000_1000, 0b1101_1011, 0b0111_0111,
@@ -89,7 +99,7 @@ public struct SurrogateSoundtrack: Sendable {
         let n = Int(options.seconds * Double(options.sampleRate))
         var out = [Float](repeating: 0, count: n)
         var random = SeedBook(seed: options.seed).stream(.dataGeneration, "soundtrack/\(id)")
-        let bpm = 60 + 80 * min(max(tempo, 0), 1)
+        let bpm = Self.beatsPerMinute(tempo: tempo)
         let step = Float(30 / bpm)                     // eighth note, seconds
         let stepSamples = max(1, Int(step * sr))
         let pentatonic: [Float] = [1, 9 / 8, 5 / 4, 3 / 2, 5 / 3]

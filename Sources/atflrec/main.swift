@@ -15,6 +15,7 @@ struct ATFLRec: ParsableCommand {
             PaperCommand.self,
             PredictCommand.self,
             PublishCommand.self,
+            SummarizeCommand.self,
             TrainCommand.self,
         ])
 }
