@@ -86,7 +86,7 @@ let testTargets: [Target] = [
     .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autograd", "TestSupport"]),
     .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "TestSupport"]),
     .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Optimizers", "TestSupport"]),
-    .testTarget(name: "RecDataTests", dependencies: ["RecData", "Evaluation", "TestSupport"]),
+    .testTarget(name: "RecDataTests", dependencies: ["RecData", "AudioFeatures", "Evaluation", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
     .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),

@@ -34,6 +34,14 @@ public struct AudioDescriptors: Codable, Sendable, Equatable {
     /// Seconds of audio measured.
     public var seconds: Double
 
+    public init(loudnessDB: Double, centroidHz: Double, pitchHz: Double, tempoBPM: Double, seconds: Double) {
+        self.loudnessDB = loudnessDB
+        self.centroidHz = centroidHz
+        self.pitchHz = pitchHz
+        self.tempoBPM = tempoBPM
+        self.seconds = seconds
+    }
+
     /// Frame length and hop of the spectra, samples (at any sample rate).
     public static let frameLength = 2048, hop = 256
     /// The tempo search range and prior (librosa's defaults).
@@ -146,11 +154,15 @@ public enum AudioSummary {
     /// brightness by centroid (dark < 500 Hz <= warm < 1,500 Hz <= bright); loudness by RMS
     /// (quiet < -30 dBFS <= moderate < -18 dBFS <= loud); register by pitch in octaves from
     /// 80 Hz (bass < 160 Hz <= low < 320 <= mid < 640 <= high < 1,280 <= very high).
-    public static func text(_ d: AudioDescriptors) -> String {
+    public static func text(_ d: AudioDescriptors) -> String { phrases(d).joined(separator: ", ") }
+
+    /// The summary's phrases in a fixed order (tempo, brightness, loudness, register): a summary
+    /// of length n keeps the first n (issue 28's summary-length ablation).
+    public static func phrases(_ d: AudioDescriptors) -> [String] {
         let brightness = d.centroidHz < 500 ? "dark" : d.centroidHz < 1500 ? "warm" : "bright"
         let loudness = d.loudnessDB < -30 ? "quiet" : d.loudnessDB < -18 ? "moderate" : "loud"
         let register = d.pitchHz < 160 ? "bass" : d.pitchHz < 320 ? "low" : d.pitchHz < 640 ? "mid"
             : d.pitchHz < 1280 ? "high" : "very high"
-        return "tempo \(Int(d.tempoBPM.rounded())) BPM, \(brightness), \(loudness), \(register) register (pitch \(Int(d.pitchHz.rounded())) Hz)"
+        return ["tempo \(Int(d.tempoBPM.rounded())) BPM", brightness, loudness, "\(register) register (pitch \(Int(d.pitchHz.rounded())) Hz)"]
     }
 }

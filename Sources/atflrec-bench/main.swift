@@ -3,7 +3,7 @@
 // Each benchmark lives in its own file and registers itself in `allBenchmarks` below.
 // Usage: atflrec-bench [NAME ...]   (no names: every benchmark but gemm and encoder-product, which
 // `make bench-gemm` runs by name under chosen kernels and paths, and plan-efficiency, which trains
-// an epoch of a paper run: `make bench-plan-efficiency`)
+// an epoch of a paper run: `make bench-plan-efficiency`; mllm-msr-step, run by name to cost issue 28's plan)
 import Foundation
 import TensorCore
 
@@ -25,6 +25,7 @@ let allBenchmarks: [Benchmark] = [
     planEfficiencyBenchmark,
     runPackedBenchmark,
     featureCacheBenchmark,
+    sequentialStepBenchmark,
 ]
 
 // One OpenBLAS kernel set on every AVX2 + FMA CPU (BLASCore), so results are the same bytes

@@ -4,7 +4,6 @@
 // recover what the surrogate encodes (its genre voices and its release-year tempo).
 import ArgumentParser
 import AudioFeatures
-import Dispatch
 import Foundation
 import RecData
 
@@ -60,18 +59,7 @@ struct SummarizeCommand: ParsableCommand {
 
     /// `count` measurements side by side on `workers` threads, in index order.
     func measured<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
-        var results = [Result<T, Error>?](repeating: nil, count: count)
-        let lock = NSLock()
-        let next = ManagedAtomicCounter()
-        DispatchQueue.concurrentPerform(iterations: min(workers, max(count, 1))) { _ in
-            while true {
-                let i = next.increment()
-                guard i < count else { return }
-                let r = Result { try body(i) }
-                lock.lock(); results[i] = r; lock.unlock()
-            }
-        }
-        return try results.map { try $0!.get() }
+        try ItemSummaries.orderedConcurrentMap(count, workers: workers, body)
     }
 
     func run() throws {
@@ -102,13 +90,10 @@ struct SummarizeCommand: ParsableCommand {
         }
         let rows = try measured(items.count) { i -> ItemSummary in
             let item = items[i]
-            guard case let .generated(render)? = dataset.audio[item] else {
-                throw ValidationError("ml100k item \(item) has no surrogate soundtrack")
-            }
             let (classes, tempo) = encoding[item]!
             // Chance: the next movie (in item order) with other genres.
             let other = (1..<items.count).lazy.map { encoding[items[(i + $0) % items.count]]!.classes }.first { $0 != classes } ?? []
-            let d = try AudioDescriptors.measure(render(), sampleRate: 16000, name: "ml100k item \(item)")
+            let d = try ItemSummaries.measure(dataset, item: item)
             let bpm = SurrogateSoundtrack.beatsPerMinute(tempo: tempo)
             let within = abs(d.tempoBPM - bpm) / bpm <= 0.04
             func near(_ levels: [Double]) -> Bool { levels.contains { abs(d.tempoBPM - $0 * bpm) / ($0 * bpm) <= 0.04 } }
@@ -138,13 +123,6 @@ struct SummarizeCommand: ParsableCommand {
                      + "(another movie's genres: %.1f%%, chance)", 100 * recovery.pitchInAGenreVoice, 100 * recovery.pitchInAnotherMoviesGenreVoice))
         return recovery
     }
-}
-
-/// A counter shared by the measuring threads (each index is taken once).
-final class ManagedAtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int { lock.lock(); defer { lock.unlock() }; let v = value; value += 1; return v }
 }
 
 extension JSONEncoder {

@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
             switch c.model {
             case .atflrec:
                 trainer = ATFLRecModelTrainer()
+            case .mllmMSR:
+                trainer = SequentialModelTrainer()
             default:
                 let settings = try BaselineSettings.load(URL(fileURLWithPath: baselineSettings).appendingPathComponent("\(c.model.rawValue).json"))
                 trainer = BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0) }
@@ -42,6 +44,9 @@ struct TrainCommand: ParsableCommand {
             let result = try store.saveFinished(c, result: trained, predictions: predictions, in: run)
             print(String(format: "%@: test AUC %.4f, UAUC %.4f, log loss %.4f, best validation AUC %.4f, %d epochs, %.1f s",
                          c.runName, result.testAUC, result.testUAUC, result.testLogLoss, result.bestValidationAUC, result.epochsRun, result.wallSeconds))
+            if let k = result.rankingK, let hr = result.testHitRate, let ndcg = result.testNDCG {
+                print(String(format: "%@: HR@%d %.4f, NDCG@%d %.4f over %d test users", c.runName, k, hr, k, ndcg, predictions.labels.filter { $0 == 1 }.count))
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import RecData
+import AudioFeatures
 
 @Suite("Sequential samples: leave-last-out with sampled negatives (issue 28)")
 struct SequentialSamplesTests {
@@ -85,5 +86,41 @@ struct SequentialSamplesTests {
         #expect(s.test.count == kept && s.validation.count == kept)
         #expect(s.train.count == positives.values.filter { $0 >= 5 }.reduce(0) { $0 + $1 - 3 })
         #expect(s.test.allSatisfy { $0.history.count == min(20, $0.position) })
+    }
+}
+
+@Suite("Sequential prompts and item texts (issue 28)")
+struct SequentialPromptsTests {
+    @Test func blocksKeepTheNewestBlockFull() throws {
+        let p = try SequentialPrompts(blockSize: 3)
+        #expect(p.blocks([1, 2, 3, 4, 5, 6, 7]) == [[1], [2, 3, 4], [5, 6, 7]])
+        #expect(p.blocks([1, 2, 3]) == [[1, 2, 3]])
+        #expect(try SequentialPrompts(blockSize: 20).blocks([4, 5]) == [[4, 5]])
+        #expect(p.blockText([1, 2], item: { "T\($0)" }) == "The user liked: T1; T2.")
+        #expect(p.candidateText(9, item: { "T\($0)" }) == "Will the user like: T9?")
+        #expect(throws: DataError("sequence.blockSize 0: expected at least 1")) { try SequentialPrompts(blockSize: 0) }
+    }
+
+    @Test func itemTextKeepsTheFirstPhrases() {
+        let d = AudioDescriptors(loudnessDB: -20, centroidHz: 800, pitchHz: 400, tempoBPM: 118.4, seconds: 30)
+        #expect(ItemSummaries.itemText(title: "Heat", descriptors: d, phrases: 2) == "Heat (tempo 118 BPM, warm)")
+        #expect(ItemSummaries.itemText(title: "Heat", descriptors: d, phrases: 4)
+                == "Heat (tempo 118 BPM, warm, moderate, mid register (pitch 400 Hz))")
+        #expect(ItemSummaries.itemText(title: "Heat", descriptors: d, phrases: 0) == "Heat")
+        #expect(ItemSummaries.itemText(title: "Heat", descriptors: nil, phrases: 4) == "Heat")
+    }
+
+    /// The descriptor cache gives what measuring gives, and the same values whatever the worker
+    /// count (synthlens tiny: its items' clips are rendered on demand).
+    @Test func descriptorCacheRoundTrips() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("summaries-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dataset = try RecDataset.load(name: "synthlens", preset: "tiny", root: root)
+        let measured = try ItemSummaries.load(dataset, root: root, workers: 2)
+        #expect(FileManager.default.fileExists(atPath: ItemSummaries.cachePath(dataset, root: root).path))
+        #expect(try ItemSummaries.load(dataset, root: root, workers: 1) == measured)
+        let first = dataset.items.first { dataset.audio[$0] != nil }!
+        #expect(measured[first] == (try ItemSummaries.measure(dataset, item: first)))
+        #expect(measured.count == dataset.items.filter { dataset.audio[$0] != nil }.count)
     }
 }

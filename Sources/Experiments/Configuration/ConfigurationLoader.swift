@@ -15,7 +15,9 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 public enum ConfigurationLoader {
     public static func defaultsTree() -> JSONValue {
         // Encoding a fixed value type cannot fail.
-        let data = try! JSONEncoder().encode(ExperimentConfiguration())
+        let encoder = JSONEncoder()
+        encoder.userInfo[ExperimentConfiguration.everySectionKey] = true
+        let data = try! encoder.encode(ExperimentConfiguration())
         return try! JSONDecoder().decode(JSONValue.self, from: data)
     }
 

@@ -28,5 +28,20 @@ enum ConfigurationValidation {
         try require(c.training.epochs >= 1, "training.epochs", "must be positive")
         try require(c.training.earlyStoppingPatience >= 0, "training.earlyStoppingPatience", "must not be negative")
         try require(c.training.validationSamples >= 0, "training.validationSamples", "must not be negative")
+        let q = c.sequence
+        if c.model != .mllmMSR {
+            try require(q == .init(), "sequence", "is read by model mllm-msr only (this configuration trains \(c.model.rawValue))")
+        } else {
+            try require(c.data.dataset == "ml100k", "data.dataset", "must be ml100k for model mllm-msr (its sequential protocol reads MovieLens-100K's ratings)")
+        }
+        try require(q.blockSize >= 1, "sequence.blockSize", "must be positive")
+        try require(q.minimumLength >= 3, "sequence.minimumLength", "must be at least 3 (test, validation, one training target)")
+        try require(q.maxHistory >= 1, "sequence.maxHistory", "must be positive")
+        try require(q.negatives >= 1, "sequence.negatives", "must be positive")
+        try require(q.trainNegatives >= 1, "sequence.trainNegatives", "must be positive")
+        try require(q.trainPositionsPerUser >= 0, "sequence.trainPositionsPerUser", "must not be negative")
+        try require((0...4).contains(q.summaryPhrases), "sequence.summaryPhrases", "must be in 0...4")
+        try require(q.gradientBlocks >= 0, "sequence.gradientBlocks", "must not be negative")
+        try require(q.rankingK >= 1 && q.rankingK <= q.negatives + 1, "sequence.rankingK", "must be in 1...negatives + 1")
     }
 }

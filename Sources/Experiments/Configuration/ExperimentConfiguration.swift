@@ -11,6 +11,12 @@ import TensorCore
 /// Which model a run trains.
 public enum ModelKind: String, NamedChoice, CaseIterable, Sendable {
     case atflrec, gru4rec, sasrec, lightgcn, graphsage
+    /// MLLM-MSR adapted to audio (issue 28): recurrent preference inference over blocks of the
+    /// history, in the sequential protocol (`sequence` section).
+    case mllmMSR = "mllm-msr"
+
+    /// The four ID baselines, whose settings live in paper/configs/baselines/<model>.json.
+    public var isBaseline: Bool { self != .atflrec && self != .mllmMSR }
 }
 
 /// Paper Figure 4: (a) separate text and audio adapters fused afterwards, (b) one adapter over
@@ -58,15 +64,21 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     public var lora = LoRASection()
     public var fusion = FusionSection()
     public var training = TrainingSection()
+    /// The sequential protocol and the recurrence (model mllm-msr only). Stored and hashed only
+    /// for that model, so every other configuration keeps its bytes and its run name.
+    public var sequence = SequenceSection()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, model, seed, threads, numerics, data, audio, text, lora, fusion, training
+        case name, model, seed, threads, numerics, data, audio, text, lora, fusion, training, sequence
     }
 
     /// Set (to true) in an encoder's userInfo for the hashed form (ConfigurationIdentity).
     static let canonicalFormKey = CodingUserInfoKey(rawValue: "atflrec.canonicalForm")!
+    /// Set (to true) for the tree of valid keys (ConfigurationLoader.defaultsTree): every section,
+    /// whatever the model, so that `--set sequence.blockSize=2` finds its key.
+    static let everySectionKey = CodingUserInfoKey(rawValue: "atflrec.everySection")!
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -82,6 +94,7 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         lora = try c.decode(LoRASection.self, forKey: .lora)
         fusion = try c.decode(FusionSection.self, forKey: .fusion)
         training = try c.decode(TrainingSection.self, forKey: .training)
+        sequence = try c.decodeIfPresent(SequenceSection.self, forKey: .sequence) ?? SequenceSection()
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -99,6 +112,7 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         try c.encode(lora, forKey: .lora)
         try c.encode(fusion, forKey: .fusion)
         try c.encode(training, forKey: .training)
+        if model == .mllmMSR || encoder.userInfo[Self.everySectionKey] as? Bool == true { try c.encode(sequence, forKey: .sequence) }
     }
 
     public struct DataSection: Codable, Equatable, Sendable {
@@ -178,6 +192,29 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         public var earlyStoppingPatience = 5
         /// Validation samples used for early stopping (0 = the whole validation split).
         public var validationSamples = 0
+    }
+
+    /// Issue 28's sequential protocol (RecData/SequentialSamples.swift) and MLLM-MSR's
+    /// recurrence (ATFLRecModel/RecurrentPreferenceNetwork.swift).
+    public struct SequenceSection: Codable, Equatable, Sendable {
+        /// Items per history block (MLLM-MSR's block size; at least the history: no recurrence).
+        public var blockSize = 5
+        /// Positives a user needs to be kept (test, validation and at least three to learn from).
+        public var minimumLength = 5
+        /// Most recent positives a history keeps.
+        public var maxHistory = 20
+        /// Sampled negatives beside each held-out positive (the same for every model).
+        public var negatives = 19
+        /// Sampled negatives beside each training positive, drawn again each epoch.
+        public var trainNegatives = 1
+        /// Training positions kept per user, drawn by the run's seed (0: every position).
+        public var trainPositionsPerUser = 0
+        /// Phrases of each item's audio summary beside its title (0: titles only; at most 4).
+        public var summaryPhrases = 4
+        /// Block passes whose gradient is kept (0: every block, the whole recurrence).
+        public var gradientBlocks = 0
+        /// Cut-off K of HR@K and NDCG@K (MLLM-MSR: 5).
+        public var rankingK = 5
     }
 }
 

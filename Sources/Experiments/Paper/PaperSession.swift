@@ -91,7 +91,7 @@ public struct PaperSession {
         // Each settings file read once per store, not once per run loaded. An unreadable file
         // gives no expectation here; the trainer reports it.
         var identities: [ModelKind: String] = [:]
-        for kind in ModelKind.allCases where kind != .atflrec {
+        for kind in ModelKind.allCases where kind.isBaseline {
             identities[kind] = (try? BaselineSettings.load(baselineSettingsFile(kind, root: root)))?.identity
         }
         let expected = identities
@@ -258,6 +258,8 @@ public struct PaperSession {
         switch kind {
         case .atflrec:
             return ATFLRecModelTrainer(root: root, intermediatesFBankItems: intermediatesFBankItems)
+        case .mllmMSR:
+            return SequentialModelTrainer(root: root)
         default:
             guard let settings = try? BaselineSettings.load(baselineSettingsFile(kind, root: root)) else { return nil }
             return BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0, root: root) }

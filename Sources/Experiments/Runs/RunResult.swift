@@ -59,6 +59,11 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// (empty: trained in one go). Absent for baselines and for runs stored before it was
     /// recorded (2026-12-02).
     public var resumedAtEpochs: [Int]?
+    /// Model mllm-msr (the sequential protocol, issue 28): K of HR@K and NDCG@K and the test
+    /// users' means (each user's positive among its sampled candidates). Absent for the others.
+    public var rankingK: Int?
+    public var testHitRate: Double?
+    public var testNDCG: Double?
 
     public init(run: String, configurationHash: String, testAUC: Double, testUAUC: Double, testLogLoss: Double,
                 bestValidationAUC: Double, epochsRun: Int, optimizerSteps: Int, wallSeconds: Double,

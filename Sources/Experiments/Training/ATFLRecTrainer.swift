@@ -25,14 +25,10 @@ public struct ATFLRecDataSplits {
     }
 }
 
-/// Training as the paper states it (section III-4): Adam, warm-up over `warmupSteps` optimizer
-/// steps from a tiny factor to the base rate then linear decay to 0, batches of `batchSize` with
-/// incomplete batches dropped, gradient accumulation over `gradientAccumulation` micro-batches
-/// (the count runs on across epochs, so every step sees exactly that many), mean BCE. After each
-/// epoch: validation AUC, early stopping with patience, and two checkpoints, `checkpoint.h5`
-/// (state to resume from) and, when validation AUC improved, `best.h5` (the model that is
-/// finally evaluated on the test split). A run restarted with the same configuration resumes
-/// from `checkpoint.h5` and ends with the same bytes as an uninterrupted run.
+/// ATFLRec's training (the rules of EpochLoop: Adam, warm-up and decay, accumulation, early
+/// stopping, `checkpoint.h5` and `best.h5`, resume to the same bytes) on its examples: a
+/// micro-batch's loss is the mean BCE of its forward pass; the best epoch's model is then
+/// evaluated on the test split.
 public final class ATFLRecTrainer {
     public let network: ATFLRecNetwork
     public let configuration: ExperimentConfiguration
@@ -55,9 +51,6 @@ public final class ATFLRecTrainer {
         self.backboneSHA256 = backboneSHA256
     }
 
-    var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
-    var bestPath: String { runDirectory.appendingPathComponent("best.h5").path }
-
     public struct Outcome {
         public var result: RunResult
         public var predictions: Predictions
@@ -65,111 +58,24 @@ public final class ATFLRecTrainer {
         public var finished: Bool
     }
 
+    var loop: EpochLoop {
+        EpochLoop(configuration: configuration, runDirectory: runDirectory, backboneName: backboneName, backboneSHA256: backboneSHA256,
+                  parameters: network.namedParameters, backbone: network.backbone,
+                  buffers: { (self.network.audio?.namedBuffers ?? []).map { .init(name: $0.0, shape: $0.1.shape, values: $0.1.scalars) } },
+                  load: { try self.load($0) })
+    }
+
     public func run(_ data: ATFLRecDataSplits, progress: ProgressLine? = nil) throws -> Outcome {
-        var clock = TrainingClock(runDirectory: runDirectory)
-        let t = configuration.training
-        let microPerEpoch = data.train.count / t.batchSize
-        guard microPerEpoch > 0 else {
-            throw ConfigurationError("training: \(data.train.count) samples give no complete batch of \(t.batchSize)")
+        let loop = self.loop
+        let trained = try loop.run(trainCount: data.train.count, epochLimit: epochLimitForThisInvocation, progress: progress, loss: { _, indices, tape in
+            let batch = indices.map { data.train[$0] }
+            return self.network.loss(self.network.forward(batch, fbank: data.fbank, on: tape), labels: batch.map(\.label), on: tape)
+        }, validationAUC: {
+            try rocAUC(labels: data.validation.map { Int($0.label) }, scores: self.scores(data.validation, data.fbank))
+        })
+        guard trained.finished else {
+            return Outcome(result: loop.placeholderResult(), predictions: Predictions(sampleIDs: [], users: [], labels: [], scores: []), finished: false)
         }
-        let totalSteps = t.epochs * microPerEpoch / t.gradientAccumulation
-        let schedule = WarmupLinearDecay(warmupSteps: t.warmupSteps, totalSteps: totalSteps, startFactor: t.warmupStartFactor)
-        let parameters = network.namedParameters
-        var adam = Adam(configuration: AdamConfiguration(learningRate: t.learningRate, weightDecay: t.weightDecay),
-                        variables: parameters)
-        let seeds = SeedBook(seed: configuration.seed)
-        var shuffle = seeds.stream(.shuffling)
-        var epoch = 0, step = 0, bestAUC = -1.0, bestEpoch = -1, sinceBest = 0
-        var resumedMicro: Int?
-        var lossCurve: [Double] = [], aucCurve: [Double] = []
-
-        if FileManager.default.fileExists(atPath: checkpointPath) {
-            let c = try Checkpoint.read(from: checkpointPath, expectBackboneSHA256: backboneSHA256)
-            guard c.configuration == configuration else {
-                throw ConfigurationError("\(checkpointPath): made with another configuration")
-            }
-            try load(c)
-            try adam.restore(c.optimizer)
-            guard let shuffleState = c.randomStates.first(where: { $0.0 == "shuffle" })?.1 else {
-                throw ConfigurationError("\(checkpointPath): random stream 'shuffle' missing")
-            }
-            shuffle = RandomStream(state: shuffleState)
-            try network.backbone.restoreRandomStates(c.randomStates.filter { $0.0 != "shuffle" })
-            epoch = c.epoch
-            step = c.step
-            // An epoch that ended inside an accumulation: the pending gradients and the phase.
-            resumedMicro = c.microBatches
-            let pending = Dictionary(uniqueKeysWithValues: c.accumulatedGradients.map { ($0.name, $0) })
-            for (name, p) in parameters {
-                guard let g = pending[name] else { continue }
-                guard g.shape == p.shape else { throw ConfigurationError("\(checkpointPath): accumulated gradient '\(name)' has shape \(g.shape), the parameter \(p.shape)") }
-                p.grad = Tensor(shape: g.shape, scalars: g.values)
-            }
-            bestAUC = c.bestValidationAUC
-            bestEpoch = c.bestEpoch
-            lossCurve = c.trainLossCurve
-            aucCurve = c.validationAUCCurve
-            sinceBest = epoch - 1 - bestEpoch
-            try clock.resume(atEpoch: epoch)
-            progress?.log("\(configuration.runName): resuming from checkpoint.h5 after epoch \(epoch) (\(ProgressLine.duration(clock.totalSeconds)) of training so far)")
-        }
-
-        var epochsThisInvocation = 0
-        var micro = resumedMicro ?? step * t.gradientAccumulation
-        while epoch < t.epochs && !(t.earlyStoppingPatience > 0 && sinceBest >= t.earlyStoppingPatience) {
-            if let limit = epochLimitForThisInvocation, epochsThisInvocation >= limit {
-                return Outcome(result: placeholderResult(), predictions: Predictions(sampleIDs: [], users: [], labels: [], scores: []), finished: false)
-            }
-            var order = Array(data.train.indices)
-            shuffle.shuffle(&order)
-            var lossSum = 0.0
-            for b in 0..<microPerEpoch {
-                let batch = order[(b * t.batchSize)..<((b + 1) * t.batchSize)].map { data.train[$0] }
-                let tape = Tape<Float>(recording: true, training: true)
-                let forward = network.forward(batch, fbank: data.fbank, on: tape)
-                let loss = network.loss(forward, labels: batch.map(\.label), on: tape)
-                lossSum += Double(loss.value.scalar)
-                // Mean over the accumulated micro-batches.
-                tape.backward(tape.scale(loss, 1 / Float(t.gradientAccumulation)))
-                micro += 1
-                if micro % t.gradientAccumulation == 0 {
-                    adam.step(learningRate: schedule.learningRate(base: t.learningRate, step: step), variables: parameters)
-                    for (_, p) in parameters { p.zeroGrad() }
-                    step += 1
-                }
-                progress?.update(epoch * microPerEpoch + b + 1, detail: String(format: "epoch %d loss %.4f", epoch + 1, lossSum / Double(b + 1)))
-            }
-            let auc = try rocAUC(labels: data.validation.map { Int($0.label) }, scores: scores(data.validation, data.fbank))
-            lossCurve.append(lossSum / Double(microPerEpoch))
-            aucCurve.append(auc)
-            if auc > bestAUC {
-                bestAUC = auc
-                bestEpoch = epoch
-                sinceBest = 0
-                try snapshot(step: step, epoch: epoch + 1, bestAUC: bestAUC, bestEpoch: bestEpoch, adam: adam, shuffle: shuffle,
-                             curves: (lossCurve, aucCurve)).write(to: bestPath)
-            } else {
-                sinceBest += 1
-            }
-            epoch += 1
-            epochsThisInvocation += 1
-            var resumable = snapshot(step: step, epoch: epoch, bestAUC: bestAUC, bestEpoch: bestEpoch, adam: adam, shuffle: shuffle,
-                                     curves: (lossCurve, aucCurve))
-            if micro % t.gradientAccumulation != 0 {
-                // The next epoch's first step also sums these micro-batches' gradients.
-                resumable.microBatches = micro
-                resumable.accumulatedGradients = parameters.compactMap { name, p in
-                    p.grad.map { .init(name: name, shape: $0.shape, values: $0.scalars) }
-                }
-            }
-            try resumable.write(to: checkpointPath)
-            try clock.record(epoch: epoch)
-            progress?.log(String(format: "%@ epoch %d: train loss %.4f, validation AUC %.4f%@", configuration.runName, epoch,
-                                 lossCurve.last!, auc, bestEpoch == epoch - 1 ? " (best)" : ""))
-        }
-
-        // Evaluate the best epoch's model on the test split.
-        try load(try Checkpoint.read(from: bestPath, expectBackboneSHA256: backboneSHA256))
         let testScores: [Double]
         if let intermediatesPath {
             let logits = try Intermediates.write(network: network, configuration: configuration, examples: data.test,
@@ -181,15 +87,17 @@ public final class ATFLRecTrainer {
         let labels = data.test.map { Int($0.label) }
         let predictions = Predictions(sampleIDs: data.test.map(\.sampleID), users: data.testUsers, labels: labels, scores: testScores)
         let evaluation = try TestEvaluation(predictions)
-        let wall = clock.totalSeconds
-        let trained = Double(epoch * microPerEpoch * t.batchSize)
+        let wall = trained.clock.totalSeconds
+        let t = configuration.training
+        let trainedSamples = Double(trained.epochs * (data.train.count / t.batchSize) * t.batchSize)
         var result = RunResult(
             run: configuration.runName, configurationHash: configuration.hash(), testAUC: evaluation.auc,
-            testUAUC: evaluation.uauc, testLogLoss: evaluation.logLoss, bestValidationAUC: bestAUC, epochsRun: epoch, optimizerSteps: step,
-            wallSeconds: wall, trainSamplesPerSecond: trained / max(wall, 1e-9), trainSampleIDs: data.train.map(\.sampleID))
-        result.trainLossCurve = lossCurve
-        result.validationAUCCurve = aucCurve
-        result.resumedAtEpochs = clock.resumedAtEpochs
+            testUAUC: evaluation.uauc, testLogLoss: evaluation.logLoss, bestValidationAUC: trained.bestValidationAUC, epochsRun: trained.epochs,
+            optimizerSteps: trained.steps, wallSeconds: wall,
+            trainSamplesPerSecond: trainedSamples / max(wall, 1e-9), trainSampleIDs: data.train.map(\.sampleID))
+        result.trainLossCurve = trained.lossCurve
+        result.validationAUCCurve = trained.aucCurve
+        result.resumedAtEpochs = trained.clock.resumedAtEpochs
         return Outcome(result: result, predictions: predictions, finished: true)
     }
 
@@ -209,24 +117,11 @@ public final class ATFLRecTrainer {
         return out
     }
 
-    func snapshot(step: Int, epoch: Int, bestAUC: Double, bestEpoch: Int, adam: Adam, shuffle: RandomStream,
-                  curves: ([Double], [Double])) -> Checkpoint {
-        var c = Checkpoint(
-            configuration: configuration, backboneName: backboneName, backboneSHA256: backboneSHA256,
-            environment: RunEnvironment.current(threads: configuration.threads), step: step, epoch: epoch, bestValidationAUC: bestAUC, bestEpoch: bestEpoch,
-            parameters: network.namedParameters.map { .init(name: $0.0, shape: $0.1.shape, values: $0.1.value.scalars) },
-            buffers: (network.audio?.namedBuffers ?? []).map { .init(name: $0.0, shape: $0.1.shape, values: $0.1.scalars) },
-            optimizer: adam.state, randomStates: [("shuffle", shuffle.state)] + network.backbone.randomStates)
-        c.trainLossCurve = curves.0
-        c.validationAUCCurve = curves.1
-        return c
-    }
-
     /// Loads the trained model of a checkpoint file (default: the run's best.h5), after checking
     /// that it was made with this configuration and this backbone; used by `atflrec eval` and
     /// `atflrec predict`.
     public func loadModel(from path: String? = nil) throws {
-        let path = path ?? bestPath
+        let path = path ?? loop.bestPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigurationError("\(path): no checkpoint (train the run first)")
         }
@@ -253,11 +148,5 @@ public final class ATFLRecTrainer {
             stats.runningMean = Tensor(shape: mean.shape, scalars: mean.values)
             stats.runningVar = Tensor(shape: variance.shape, scalars: variance.values)
         }
-    }
-
-    func placeholderResult() -> RunResult {
-        RunResult(run: configuration.runName, configurationHash: configuration.hash(), testAUC: .nan, testUAUC: .nan,
-                  testLogLoss: .nan, bestValidationAUC: .nan, epochsRun: 0, optimizerSteps: 0, wallSeconds: 0,
-                  trainSamplesPerSecond: 0, trainSampleIDs: [])
     }
 }
