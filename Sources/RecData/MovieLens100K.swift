@@ -10,6 +10,13 @@ public struct Rating: Sendable, Equatable {
     public var item: Int
     public var rating: Int
     public var timestamp: Int
+
+    public init(user: Int, item: Int, rating: Int, timestamp: Int) {
+        self.user = user
+        self.item = item
+        self.rating = rating
+        self.timestamp = timestamp
+    }
 }
 
 /// A movie's metadata.
