@@ -24,8 +24,10 @@ struct SummarizeCommand: ParsableCommand {
 
     @Argument(help: "Audio files (any format libsndfile reads; channels are averaged).")
     var audio: [String] = []
-    @Option(help: "Measure this dataset's surrogate soundtracks instead of files (ml100k).")
+    @Option(help: "Measure this dataset's surrogate soundtracks instead of files (ml100k or synthlens).")
     var surrogate: String?
+    @Option(help: "The synthlens preset (tiny, tiny-appeal, paper, paper-appeal).")
+    var preset = "paper-appeal"
     @Option(help: "JSON file to write (atomically).")
     var output: String?
     @Option(help: "Repository root (where .cache/data lives).")
@@ -51,8 +53,8 @@ struct SummarizeCommand: ParsableCommand {
         guard (surrogate == nil) != audio.isEmpty else {
             throw ValidationError("give audio files or --surrogate ml100k, not both and not neither")
         }
-        if let surrogate, surrogate != "ml100k" {
-            throw ValidationError("--surrogate \(surrogate): only ml100k has surrogate soundtracks with a known encoding here")
+        if let surrogate, surrogate != "ml100k" && surrogate != "synthlens" {
+            throw ValidationError("--surrogate \(surrogate): only ml100k and synthlens have surrogate soundtracks with a known encoding here")
         }
         guard workers >= 1 else { throw ValidationError("--workers \(workers): must be at least 1") }
     }
@@ -64,7 +66,9 @@ struct SummarizeCommand: ParsableCommand {
 
     func run() throws {
         let data: Data
-        if surrogate != nil {
+        if surrogate == "synthlens" {
+            data = try JSONEncoder.sorted.encode(try synthLensRecovery())
+        } else if surrogate != nil {
             data = try JSONEncoder.sorted.encode(try surrogateRecovery())
         } else {
             let rows = try measured(audio.count) { i -> FileSummary in
@@ -122,6 +126,53 @@ struct SummarizeCommand: ParsableCommand {
         print(String(format: "  genre voice: the pitch lies in one of the movie's genre voices' note ranges for %.1f%% of the movies "
                      + "(another movie's genres: %.1f%%, chance)", 100 * recovery.pitchInAGenreVoice, 100 * recovery.pitchInAnotherMoviesGenreVoice))
         return recovery
+    }
+}
+
+extension SummarizeCommand {
+    struct SoundFactorRow: Codable {
+        var item: Int; var soundFactor: Int; var descriptors: AudioDescriptors; var summary: String
+        var pitchInItsVoice: Bool; var pitchInAnotherItemsVoice: Bool; var nearestVoice: Int
+    }
+    struct SoundFactorRecovery: Codable {
+        var dataset: String; var audio: String; var items: Int; var soundFactors: Int
+        var pitchInItsVoice: Double; var pitchInAnotherItemsVoice: Double
+        var nearestVoiceAccuracy: Double; var nearestVoiceChance: Double
+        var rows: [SoundFactorRow]
+    }
+
+    /// synthlens: each item's soundtrack is its sound factor's voice (the tempo is a per-item
+    /// draw and carries nothing). How often the measured pitch lies in that voice's note range
+    /// (beside another item's voice: chance), and how often the voice whose range centre (in
+    /// log frequency) is nearest the pitch is the item's own (chance: 1 / factors).
+    func synthLensRecovery() throws -> SoundFactorRecovery {
+        let options = try SynthLensOptions.preset(preset)
+        let world = try SynthLensWorld.generate(options)
+        let dataset = try RecDataset.synthLens(options, name: "synthlens-\(preset)")
+        let voices = options.soundFactors
+        let ranges = (0..<voices).map { SurrogateSoundtrack.noteRange(voice: $0, voices: voices) }
+        let centres = ranges.map { (log($0.lowerBound) + log($0.upperBound)) / 2 }
+        let items = world.items
+        let rows = try measured(items.count) { i -> SoundFactorRow in
+            let item = items[i]
+            let other = (1..<items.count).lazy.map { items[(i + $0) % items.count].soundFactor }.first { $0 != item.soundFactor } ?? item.soundFactor
+            let d = try ItemSummaries.measure(dataset, item: item.id)
+            let nearest = centres.indices.min { abs(centres[$0] - log(d.pitchHz)) < abs(centres[$1] - log(d.pitchHz)) }!
+            return SoundFactorRow(item: item.id, soundFactor: item.soundFactor, descriptors: d, summary: AudioSummary.text(d),
+                                  pitchInItsVoice: ranges[item.soundFactor].contains(d.pitchHz),
+                                  pitchInAnotherItemsVoice: ranges[other].contains(d.pitchHz), nearestVoice: nearest)
+        }
+        let n = Double(rows.count)
+        func share(_ f: (SoundFactorRow) -> Bool) -> Double { Double(rows.filter(f).count) / n }
+        let r = SoundFactorRecovery(dataset: dataset.name, audio: dataset.audioDescription, items: rows.count, soundFactors: voices,
+                                    pitchInItsVoice: share { $0.pitchInItsVoice }, pitchInAnotherItemsVoice: share { $0.pitchInAnotherItemsVoice },
+                                    nearestVoiceAccuracy: share { $0.nearestVoice == $0.soundFactor }, nearestVoiceChance: 1 / Double(voices),
+                                    rows: rows)
+        print(String(format: "summarize: %@, %d surrogate soundtracks of %d sound factors (SURROGATE audio)", dataset.name, rows.count, voices))
+        print(String(format: "  sound factor: the pitch lies in the item's voice's note range for %.1f%% of the items (another item's voice: %.1f%%, chance); "
+                     + "the nearest voice by pitch is the item's own for %.1f%% (chance %.1f%%)", 100 * r.pitchInItsVoice,
+                     100 * r.pitchInAnotherItemsVoice, 100 * r.nearestVoiceAccuracy, 100 * r.nearestVoiceChance))
+        return r
     }
 }
 
