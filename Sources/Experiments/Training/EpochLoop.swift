@@ -167,6 +167,17 @@ struct EpochLoop {
         return c
     }
 
+    /// Copies a checkpoint's parameters into `parameters` by name (shapes checked).
+    static func loadParameters(_ c: Checkpoint, into parameters: [(String, Variable<Float>)]) throws {
+        let byName = Dictionary(uniqueKeysWithValues: c.parameters.map { ($0.name, $0) })
+        for (name, p) in parameters {
+            guard let stored = byName[name], stored.shape == p.shape else {
+                throw ConfigurationError("checkpoint: parameter '\(name)' missing or of another shape")
+            }
+            p.value = Tensor(shape: stored.shape, scalars: stored.values)
+        }
+    }
+
     /// What a run stopped by `epochLimit` reports (no test evaluation).
     func placeholderResult() -> RunResult {
         RunResult(run: configuration.runName, configurationHash: configuration.hash(), testAUC: .nan, testUAUC: .nan, testLogLoss: .nan,

@@ -192,13 +192,7 @@ public final class SequentialTrainer {
     }
 
     func load(_ c: Checkpoint) throws {
-        let byName = Dictionary(uniqueKeysWithValues: c.parameters.map { ($0.name, $0) })
-        for (name, p) in network.namedParameters {
-            guard let stored = byName[name], stored.shape == p.shape else {
-                throw ConfigurationError("checkpoint: parameter '\(name)' missing or of another shape")
-            }
-            p.value = Tensor(shape: stored.shape, scalars: stored.values)
-        }
+        try EpochLoop.loadParameters(c, into: network.namedParameters)
     }
 }
 
