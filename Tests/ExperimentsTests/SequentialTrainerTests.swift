@@ -16,6 +16,7 @@ struct SequentialTrainerTests {
         var c = ExperimentConfiguration()
         c.name = "mllm-msr-test"
         c.model = .mllmMSR
+        c.data.evaluationProtocol = .sequential
         c.threads = 1
         c.text.modelPath = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/text/tiny-bert").path
         c.text.maxLength = 64
@@ -73,17 +74,97 @@ struct SequentialTrainerTests {
                 == (try Checkpoint.read(from: first.appendingPathComponent("best.h5").path)))
     }
 
-    @Test func sequenceKeysAreForMLLMMSROnlyAndStoredOnlyThere() throws {
+    /// ATFLRec (layout (b): audio and text through one adapter) in the same protocol: it is
+    /// trained on the protocol's samples and ranks the same candidates as mllm-msr, in the same
+    /// predictions layout, and its HR@K and NDCG@K are those of its predictions.
+    @Test func atflrecRanksTheSameCandidates() throws {
+        var c = Self.configuration()
+        c.name = "atflrec-b-sequential-test"
+        c.model = .atflrec
+        c.lora.layout = .b
+        c.data.historyLength = 3
+        c.audio.numMelBins = 40
+        c.audio.frameStride = 8
+        c.training.epochs = 2
+        let setup = try ATFLRecSetup(c, root: Fixtures.repositoryRoot)
+        let samples = try setup.splits()
+        let cases = try SequentialSetup(Self.configuration(), root: Fixtures.repositoryRoot).splits
+        #expect(samples.test.map(\.target) == cases.test.flatMap { [$0.target] + $0.negatives })
+        #expect(samples.train.count == 36 * 3 && samples.train.allSatisfy { $0.history.count <= 3 })
+        let outcome = try setup.trainer(runDirectory: try Fixtures.temporaryDirectory("atflrec-sequential")).run(setup.data(samples))
+        let p = outcome.predictions
+        #expect(p.sampleIDs == Array(0..<(12 * 20)) && p.labels.filter { $0 == 1 }.count == 12)
+        let r = try SequentialProtocol.ranking(p, negatives: 19, k: 5)
+        #expect(outcome.result.rankingK == 5 && outcome.result.testHitRate == r.hitRate && outcome.result.testNDCG == r.ndcg)
+        #expect(outcome.result.trainSampleIDs == Array(0..<(36 * 3)))
+    }
+
+    @Test func sequenceKeysAreReadInTheSequentialProtocolOnlyAndStoredOnlyThere() throws {
         let atflrec = ExperimentConfiguration()
-        #expect(!atflrec.canonicalJSON().contains("sequence") && !atflrec.prettyJSON().contains("sequence"))
+        for json in [atflrec.canonicalJSON(), atflrec.prettyJSON()] { #expect(!json.contains("sequence") && !json.contains("protocol")) }
         #expect(Self.configuration().canonicalJSON().contains("\"sequence\":{"))
-        let msr = try ConfigurationLoader.resolve(file: nil, overrides: ["model=mllm-msr", "sequence.blockSize=2"])
+        #expect(Self.configuration().canonicalJSON().contains("\"protocol\":\"sequential\""))
+        let msr = try ConfigurationLoader.resolve(file: nil, overrides: ["model=mllm-msr", "data.protocol=sequential", "sequence.blockSize=2"])
         #expect(msr.sequence.blockSize == 2)
-        #expect(throws: ConfigurationError("config defaults: key 'sequence' is read by model mllm-msr only (this configuration trains atflrec)")) {
+        let a = try ConfigurationLoader.resolve(file: nil, overrides: ["data.protocol=sequential", "lora.layout=b"])
+        #expect(a.isSequential && a.canonicalJSON().contains("\"sequence\":{"))
+        #expect(throws: ConfigurationError("config defaults: key 'sequence' is read in the sequential protocol only (set data.protocol=sequential)")) {
             try ConfigurationLoader.resolve(file: nil, overrides: ["sequence.blockSize=2"])
         }
+        #expect(throws: ConfigurationError("config defaults: key 'data.protocol' must be sequential for model mllm-msr (it ranks candidates in issue 28's protocol)")) {
+            try ConfigurationLoader.resolve(file: nil, overrides: ["model=mllm-msr"])
+        }
+        #expect(throws: ConfigurationError("config defaults: key 'model' lightgcn is not run in the sequential protocol (atflrec, mllm-msr, gru4rec and sasrec are)")) {
+            try ConfigurationLoader.resolve(file: nil, overrides: ["model=lightgcn", "data.protocol=sequential"])
+        }
         #expect(throws: ConfigurationError("config defaults: key 'sequence.summaryPhrases' must be in 0...4")) {
-            try ConfigurationLoader.resolve(file: nil, overrides: ["model=mllm-msr", "sequence.summaryPhrases=5"])
+            try ConfigurationLoader.resolve(file: nil, overrides: ["model=mllm-msr", "data.protocol=sequential", "sequence.summaryPhrases=5"])
+        }
+    }
+}
+
+@Suite("Samples of the sequential protocol")
+struct SequentialProtocolSamplesTests {
+    /// Every model of a sequential table trains on the same positives and negatives and is
+    /// scored on the same candidates: the samples are the cases, laid out by id as documented.
+    @Test func samplesAreTheCasesWithTheirCandidates() throws {
+        var ratings: [Rating] = []
+        for user in 0..<10 {
+            for t in 0..<9 { ratings.append(Rating(user: user, item: 1 + (user * 5 + t * 3) % 60, rating: t == 4 ? 2 : 5, timestamp: t)) }
+        }
+        var c = ExperimentConfiguration()
+        c.data.evaluationProtocol = .sequential
+        c.sequence.trainNegatives = 2
+        c.sequence.negatives = 9
+        c.training.validationSamples = 4
+        let splits = try SequentialSamples.build(ratings, catalogue: Array(1...80), maxHistory: 6, negatives: 9)
+        let s = SequentialProtocol.samples(splits, c, historyLength: 3)
+        #expect(s.train.count == splits.train.count * 3 && s.test.count == 10 * 10 && s.validation.count == 4 * 10)
+        for (i, x) in splits.train.enumerated() {
+            let rows = s.train[(i * 3)..<(i * 3 + 3)]
+            #expect(rows.map(\.target) == SequentialProtocol.trainingCandidates(x, in: splits, c))
+            #expect(rows.map(\.label) == [1, 0, 0] && rows.map(\.id) == Array((i * 3)..<(i * 3 + 3)))
+            #expect(rows.allSatisfy { $0.history == Array(x.history.suffix(3)) && $0.likedHistory == $0.history })
+        }
+        let chosen = SequentialProtocol.validationCases(splits, c)
+        #expect(chosen.count == 4 && s.validation.map(\.user) == chosen.flatMap { [Int](repeating: $0.user, count: 10) })
+        for (i, x) in splits.test.enumerated() {
+            let rows = s.test[(i * 10)..<(i * 10 + 10)]
+            #expect(rows.map(\.target) == [x.target] + x.negatives && rows.map(\.id) == Array((i * 10)..<(i * 10 + 10)))
+        }
+        #expect(SequentialProtocol.samples(splits, c, historyLength: nil).test[0].history == splits.test[0].history)
+
+        // Ranking read back from predictions in that layout, checked against the metric itself.
+        let scores = s.test.map { Double(($0.target * 37 + $0.user * 11) % 23) / 23 }
+        let p = Predictions(sampleIDs: s.test.map(\.id), users: s.test.map(\.user), labels: s.test.map(\.label), scores: scores)
+        let r = try SequentialProtocol.ranking(p, negatives: 9, k: 3)
+        let q = try rankingQuality(positiveScores: (0..<10).map { scores[$0 * 10] },
+                                   negativeScores: (0..<10).map { Array(scores[($0 * 10 + 1)..<($0 * 10 + 10)]) }, k: 3)
+        #expect(r == q)
+        var shuffled = p
+        shuffled.sampleIDs.swapAt(0, 1)
+        #expect(throws: MetricError("sequential predictions: row 0 has sample id 1 and label 1; expected id 0, label 1")) {
+            try SequentialProtocol.ranking(shuffled, negatives: 9, k: 3)
         }
     }
 }
@@ -91,22 +172,32 @@ struct SequentialTrainerTests {
 @Suite("ID baselines in the sequential protocol")
 struct SequentialBaselinesTests {
     /// A planted chain: every user likes items 0, 1, 2, ... of a 30-item cycle in order, from an
-    /// offset of their own, so the next item follows from the last one. GRU4Rec must rank the
-    /// held-out next item above most of its 19 unrated candidates (chance HR@5 = 0.25).
-    @Test(arguments: [BaselineKind.gru4rec, .sasrec])
-    func aSequenceModelLearnsAPlantedChain(_ kind: BaselineKind) throws {
+    /// offset of their own, so the next item follows from the last one. Through the paper's
+    /// baseline trainer (BaselineModelTrainer, as `atflrec train` runs it), GRU4Rec and SASRec
+    /// must rank the held-out next item above most of its 19 unrated candidates (chance HR@5 = 0.25).
+    @Test(arguments: [ModelKind.gru4rec, .sasrec])
+    func aSequenceModelLearnsAPlantedChain(_ kind: ModelKind) throws {
         var ratings: [Rating] = []
         for user in 0..<40 {
             for t in 0..<12 { ratings.append(Rating(user: user, item: 1 + (user * 7 + t) % 30, rating: 5, timestamp: t)) }
         }
         let splits = try SequentialSamples.build(ratings, catalogue: Array(1...200), maxHistory: 8)
-        var settings = BaselineSettings(model: kind)
+        var settings = BaselineSettings(model: BaselineKind(rawValue: kind.rawValue)!)
         settings.training.epochs = 8     // HR@5 is 1.0 for both by then (measured); chance 0.25
-        let a = try SequentialBaselines.run(settings, splits: splits, trainNegatives: 3, k: 5, seed: 0)
-        #expect(a.ranking.users == 40)
-        #expect(a.ranking.hitRate > 0.8, "\(kind): HR@5 \(a.ranking.hitRate)")
-        #expect(a.ranking.ndcg > 0.5 && a.ranking.auc > 0.9)
-        let b = try SequentialBaselines.run(settings, splits: splits, trainNegatives: 3, k: 5, seed: 0)
-        #expect(a.testLogits == b.testLogits)
+        var c = ExperimentConfiguration()
+        c.model = kind
+        c.name = kind.rawValue
+        c.data.evaluationProtocol = .sequential
+        c.sequence.trainNegatives = 3
+        let trainer = BaselineModelTrainer(settings: settings) { SequentialProtocol.samples(splits, $0, historyLength: nil) }
+        func run(_ name: String) throws -> (RunResult, Predictions) {
+            try trainer.run(c, in: RunDirectory(root: try Fixtures.temporaryDirectory(name), configuration: c), progress: ProgressLine(label: name, total: 1))
+        }
+        let (a, p) = try run("chain-\(kind.rawValue)-a")
+        #expect(p.labels.count == 40 * 20 && a.rankingK == 5)
+        #expect(a.testHitRate! > 0.8, "\(kind): HR@5 \(a.testHitRate!)")
+        #expect(a.testNDCG! > 0.5 && a.testUAUC > 0.9)
+        let (_, q) = try run("chain-\(kind.rawValue)-b")
+        #expect(p == q)
     }
 }

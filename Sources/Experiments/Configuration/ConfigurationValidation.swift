@@ -29,10 +29,13 @@ enum ConfigurationValidation {
         try require(c.training.earlyStoppingPatience >= 0, "training.earlyStoppingPatience", "must not be negative")
         try require(c.training.validationSamples >= 0, "training.validationSamples", "must not be negative")
         let q = c.sequence
-        if c.model != .mllmMSR {
-            try require(q == .init(), "sequence", "is read by model mllm-msr only (this configuration trains \(c.model.rawValue))")
+        if !c.isSequential {
+            try require(q == .init(), "sequence", "is read in the sequential protocol only (set data.protocol=sequential)")
+            try require(c.model != .mllmMSR, "data.protocol", "must be sequential for model mllm-msr (it ranks candidates in issue 28's protocol)")
         } else {
-            try require(c.data.dataset == "ml100k", "data.dataset", "must be ml100k for model mllm-msr (its sequential protocol reads MovieLens-100K's ratings)")
+            try require(c.data.dataset == "ml100k", "data.dataset", "must be ml100k in the sequential protocol (it reads MovieLens-100K's time-stamped ratings)")
+            try require(c.model == .atflrec || c.model == .mllmMSR || c.model == .gru4rec || c.model == .sasrec, "model",
+                        "\(c.model.rawValue) is not run in the sequential protocol (atflrec, mllm-msr, gru4rec and sasrec are)")
         }
         try require(q.blockSize >= 1, "sequence.blockSize", "must be positive")
         try require(q.minimumLength >= 3, "sequence.minimumLength", "must be at least 3 (test, validation, one training target)")

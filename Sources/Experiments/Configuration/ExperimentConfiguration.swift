@@ -31,6 +31,17 @@ public enum Pooling: String, NamedChoice, CaseIterable, Sendable {
     case max, mean, sum
 }
 
+/// How a run's samples are drawn and scored (`data.protocol`).
+public enum EvaluationProtocol: String, NamedChoice, CaseIterable, Sendable {
+    /// The paper's: TALLRec's (user, history, target, like) samples, K of them to train on,
+    /// scored by AUC over the validation and test samples.
+    case fewShot = "few-shot"
+    /// Issue 28's (MLLM-MSR's): each user's last positive ranked among sampled unrated items
+    /// (RecData/SequentialSamples, Experiments/Training/SequentialProtocol), by HR@K, NDCG@K and
+    /// AUC; the `sequence` section's keys apply.
+    case sequential
+}
+
 /// Which encoder output represents a sequence.
 public enum SequenceRepresentation: String, NamedChoice, CaseIterable, Sendable {
     case firstToken = "first-token"
@@ -64,9 +75,12 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
     public var lora = LoRASection()
     public var fusion = FusionSection()
     public var training = TrainingSection()
-    /// The sequential protocol and the recurrence (model mllm-msr only). Stored and hashed only
-    /// for that model, so every other configuration keeps its bytes and its run name.
+    /// The sequential protocol and the recurrence (data.protocol sequential only). Stored and
+    /// hashed only in that protocol, so every few-shot configuration keeps its bytes and its run name.
     public var sequence = SequenceSection()
+
+    /// Whether the run is ranked in issue 28's sequential protocol (`data.protocol`).
+    public var isSequential: Bool { data.evaluationProtocol == .sequential }
 
     public init() {}
 
@@ -112,7 +126,7 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         try c.encode(lora, forKey: .lora)
         try c.encode(fusion, forKey: .fusion)
         try c.encode(training, forKey: .training)
-        if model == .mllmMSR || encoder.userInfo[Self.everySectionKey] as? Bool == true { try c.encode(sequence, forKey: .sequence) }
+        if isSequential || encoder.userInfo[Self.everySectionKey] as? Bool == true { try c.encode(sequence, forKey: .sequence) }
     }
 
     public struct DataSection: Codable, Equatable, Sendable {
@@ -122,8 +136,40 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         public var preset = "paper"
         /// K of the K-shot setting (paper: 100 and 500).
         public var shots = 100
-        /// Previous interactions forming the history (TALLRec: 10).
+        /// Previous interactions forming the history (TALLRec: 10). In the sequential protocol
+        /// the cases keep `sequence.maxHistory` positives; ATFLRec's prompt and audio sequence
+        /// read the last `historyLength` of them, the ID baselines and mllm-msr all of them.
         public var historyLength = 10
+        /// How samples are drawn and scored. Stored only when not `few-shot` (every run made
+        /// before the key existed is few-shot, and keeps its bytes and run name).
+        public var evaluationProtocol = EvaluationProtocol.fewShot
+
+        enum CodingKeys: String, CodingKey {
+            case dataset, preset, shots, historyLength
+            case evaluationProtocol = "protocol"
+        }
+
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            dataset = try c.decode(String.self, forKey: .dataset)
+            preset = try c.decode(String.self, forKey: .preset)
+            shots = try c.decode(Int.self, forKey: .shots)
+            historyLength = try c.decode(Int.self, forKey: .historyLength)
+            evaluationProtocol = try c.decodeIfPresent(EvaluationProtocol.self, forKey: .evaluationProtocol) ?? .fewShot
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(dataset, forKey: .dataset)
+            try c.encode(preset, forKey: .preset)
+            try c.encode(shots, forKey: .shots)
+            try c.encode(historyLength, forKey: .historyLength)
+            if evaluationProtocol != .fewShot || encoder.userInfo[ExperimentConfiguration.everySectionKey] as? Bool == true {
+                try c.encode(evaluationProtocol, forKey: .evaluationProtocol)
+            }
+        }
     }
 
     public struct AudioSection: Codable, Equatable, Sendable {
@@ -205,7 +251,8 @@ public struct ExperimentConfiguration: Codable, Equatable, Sendable {
         public var maxHistory = 20
         /// Sampled negatives beside each held-out positive (the same for every model).
         public var negatives = 19
-        /// Sampled negatives beside each training positive, drawn again each epoch.
+        /// Sampled negatives beside each training positive, drawn once (epoch 0's draw,
+        /// SequentialSamples.trainingNegatives), so every model trains on the same samples.
         public var trainNegatives = 1
         /// Training positions kept per user, drawn by the run's seed (0: every position).
         public var trainPositionsPerUser = 0

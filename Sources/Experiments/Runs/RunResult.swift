@@ -59,8 +59,8 @@ public struct RunResult: Codable, Equatable, Sendable {
     /// (empty: trained in one go). Absent for baselines and for runs stored before it was
     /// recorded (2026-12-02).
     public var resumedAtEpochs: [Int]?
-    /// Model mllm-msr (the sequential protocol, issue 28): K of HR@K and NDCG@K and the test
-    /// users' means (each user's positive among its sampled candidates). Absent for the others.
+    /// The sequential protocol (data.protocol sequential, issue 28): K of HR@K and NDCG@K and the
+    /// test users' means (each user's positive among its sampled candidates). Absent otherwise.
     public var rankingK: Int?
     public var testHitRate: Double?
     public var testNDCG: Double?

@@ -52,9 +52,15 @@ public final class ATFLRecSetup {
     }
 
     /// The run's samples: K-shot train, validation (subsampled to training.validationSamples by
-    /// the run's seed, for early stopping), and test.
-    public func splits() -> RecommendationSplits {
+    /// the run's seed, for early stopping), and test; in the sequential protocol, its cases as
+    /// samples (SequentialProtocol.samples: validation already cut to that many users), the
+    /// prompt and audio sequence reading each case's last data.historyLength positives.
+    public func splits() throws -> RecommendationSplits {
         let c = configuration
+        if c.isSequential {
+            return SequentialProtocol.samples(try SequentialProtocol.splits(c, catalogue: dataset.items, root: root), c,
+                                              historyLength: c.data.historyLength)
+        }
         var splits = DatasetSplits.splits(of: dataset, c)
         if c.training.validationSamples > 0 && c.training.validationSamples < splits.validation.count {
             var stream = SeedBook(seed: c.seed).stream(.sampling, "validation")

@@ -98,6 +98,7 @@ public final class ATFLRecTrainer {
         result.trainLossCurve = trained.lossCurve
         result.validationAUCCurve = trained.aucCurve
         result.resumedAtEpochs = trained.clock.resumedAtEpochs
+        if configuration.isSequential { try SequentialProtocol.addRanking(to: &result, predictions, configuration) }
         return Outcome(result: result, predictions: predictions, finished: true)
     }
 

@@ -42,6 +42,7 @@ public struct BaselineModelTrainer: ModelTrainer {
         result.trainLossCurve = out.report.trainingLoss.map(Double.init)
         result.validationAUCCurve = out.report.validationAUC
         result.trainerSettingsSHA256 = settings.identity
+        if configuration.isSequential { try SequentialProtocol.addRanking(to: &result, predictions, configuration) }
         // The model of the best validation epoch, in checkpoint schema v1 (no frozen backbone;
         // no optimizer state: a baseline run takes seconds and is re-run rather than resumed).
         let p = out.model.parameters

@@ -9,8 +9,12 @@ public enum DatasetSplits {
         try RecDataset.load(name: c.data.dataset, preset: c.data.preset, historyLength: c.data.historyLength, root: root)
     }
 
+    /// The samples of `c`; in the sequential protocol its cases as samples, whole histories
+    /// (what the ID baselines read; ATFLRecSetup.splits cuts them to data.historyLength).
     public static func load(_ c: ExperimentConfiguration, root: URL = URL(fileURLWithPath: ".")) throws -> RecommendationSplits {
-        splits(of: try dataset(c, root: root), c)
+        let d = try dataset(c, root: root)
+        guard c.isSequential else { return splits(of: d, c) }
+        return SequentialProtocol.samples(try SequentialProtocol.splits(c, catalogue: d.items, root: root), c, historyLength: nil)
     }
 
     public static func splits(of dataset: RecDataset, _ c: ExperimentConfiguration) -> RecommendationSplits {

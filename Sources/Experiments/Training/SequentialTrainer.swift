@@ -10,9 +10,10 @@ import TextModels
 
 // Model mllm-msr (issue 28): the MLLM-MSR adaptation (ATFLRecModel/RecurrentPreferenceNetwork)
 // trained and evaluated in the sequential protocol (RecData/SequentialSamples). One training
-// case is a user's history and a positive target; each epoch pairs it with
-// `sequence.trainNegatives` freshly drawn negatives, all scored against one preference vector
-// (the history is encoded once per case). The training rules are ATFLRec's (EpochLoop: Adam,
+// case is a user's history and a positive target; each epoch pairs it with the
+// `sequence.trainNegatives` negatives drawn once (SequentialProtocol.trainingCandidates: the
+// same training samples as every other model of the protocol), all scored against one
+// preference vector (the history is encoded once per case). The training rules are ATFLRec's (EpochLoop: Adam,
 // warm-up and decay, accumulation, `checkpoint.h5`, `best.h5`, resume to the same bytes), with
 // batches of `training.batchSize` cases and early stopping on the validation users' mean
 // candidate AUC.
@@ -51,10 +52,7 @@ public final class SequentialSetup {
         network = RecurrentPreferenceNetwork(backbone: backbone, representation: c.text.representation == .firstToken ? .firstToken : .maskedMean,
                                              gradientBlocks: q.gradientBlocks == 0 ? nil : q.gradientBlocks, random: &initRandom)
         let dataset = try RecDataset.movieLens(root: root)
-        let ml = try MovieLens100K.load(directory: root.appendingPathComponent(MovieLens100K.defaultDirectory).path)
-        splits = try SequentialSamples.build(ml.ratings, catalogue: dataset.items, minimumLength: q.minimumLength, maxHistory: q.maxHistory,
-                                             negatives: q.negatives, candidateSeed: 0,
-                                             trainPositionsPerUser: q.trainPositionsPerUser == 0 ? nil : q.trainPositionsPerUser, seed: c.seed)
+        splits = try SequentialProtocol.splits(c, catalogue: dataset.items, root: root)
         let descriptors = q.summaryPhrases > 0 ? try ItemSummaries.load(dataset, root: root, workers: max(1, c.threads)) : [:]
         var texts: [Int: String] = [:]
         for item in dataset.items {
@@ -76,14 +74,8 @@ public final class SequentialSetup {
         }
     }
 
-    /// The validation cases early stopping reads: every kept user's, or training.validationSamples
-    /// of them drawn by the run's seed.
-    public func validationCases() -> [SequentialCase] {
-        let all = splits.validation, n = configuration.training.validationSamples
-        guard n > 0 && n < all.count else { return all }
-        var stream = SeedBook(seed: configuration.seed).stream(.sampling, "validation")
-        return stream.sample(n, from: all.count).sorted().map { all[$0] }
-    }
+    /// The validation cases early stopping reads (SequentialProtocol.validationCases).
+    public func validationCases() -> [SequentialCase] { SequentialProtocol.validationCases(splits, configuration) }
 }
 
 public final class SequentialTrainer {
@@ -149,10 +141,9 @@ public final class SequentialTrainer {
     public func run(progress: ProgressLine? = nil) throws -> Outcome {
         let q = configuration.sequence, loop = self.loop
         let train = setup.splits.train, validation = setup.validationCases()
-        let trained = try loop.run(trainCount: train.count, epochLimit: epochLimitForThisInvocation, progress: progress, loss: { epoch, indices, tape in
+        let trained = try loop.run(trainCount: train.count, epochLimit: epochLimitForThisInvocation, progress: progress, loss: { _, indices, tape in
             let batch = indices.map { train[$0] }
-            let candidates = batch.map { [$0.target] + SequentialSamples.trainingNegatives(q.trainNegatives, for: $0, epoch: epoch,
-                                                                                            in: self.setup.splits, seed: self.configuration.seed) }
+            let candidates = batch.map { SequentialProtocol.trainingCandidates($0, in: self.setup.splits, self.configuration) }
             let labels = candidates.flatMap { c in [Float(1)] + [Float](repeating: 0, count: c.count - 1) }
             return self.network.loss(self.logits(batch, candidates: candidates, on: tape), labels: labels, on: tape)
         }, validationAUC: {
@@ -165,7 +156,6 @@ public final class SequentialTrainer {
         }
         let test = setup.splits.test
         let s = scores(test)
-        let ranking = try rankingQuality(positiveScores: s.map(\.positive), negativeScores: s.map(\.negatives), k: q.rankingK)
         var predictions = Predictions(sampleIDs: [], users: [], labels: [], scores: [])
         for (i, (c, row)) in zip(test, s).enumerated() {
             for (j, logit) in ([row.positive] + row.negatives).enumerated() {
@@ -185,9 +175,9 @@ public final class SequentialTrainer {
         result.trainLossCurve = trained.lossCurve
         result.validationAUCCurve = trained.aucCurve
         result.resumedAtEpochs = trained.clock.resumedAtEpochs
-        result.rankingK = q.rankingK
-        result.testHitRate = ranking.hitRate
-        result.testNDCG = ranking.ndcg
+        // From the stored predictions, as for every model of the protocol (sigmoid keeps the order).
+        let ranking = try SequentialProtocol.ranking(predictions, negatives: q.negatives, k: q.rankingK)
+        try SequentialProtocol.addRanking(to: &result, predictions, configuration)
         return Outcome(result: result, predictions: predictions, ranking: ranking, finished: true)
     }
 
