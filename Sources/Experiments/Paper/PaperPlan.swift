@@ -30,7 +30,7 @@ public struct PaperPlan: Sendable {
                 for row in table.rows {
                     for column in table.columns {
                         var runs: [String] = []
-                        for seed in seeds {
+                        for seed in table.seeds(seeds) {
                             let c = table.configuration(row: row, column: column, base: datasetBases[dataset] ?? base,
                                                         dataset: dataset, seed: seed)
                             let name = c.runName

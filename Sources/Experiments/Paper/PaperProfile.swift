@@ -33,9 +33,12 @@ public struct PaperProfile: Codable, Equatable, Sendable {
     public var extends: String?
     /// The matrix product of every table's runs, or nil: each table's own (PaperTable.numerics).
     public var numerics: MatrixProduct?
+    /// Which tables it renders: the paper's (default) or issue 28's sequential ones, whose
+    /// profile names no few-shot sizes (`shots` is empty there).
+    public var tables = TableSet.paper
 
     enum CodingKeys: String, CodingKey {
-        case name, purpose, seeds, shots, datasets, datasetsWhenPresent, overrides, datasetOverrides, extends, numerics
+        case name, purpose, seeds, shots, datasets, datasetsWhenPresent, overrides, datasetOverrides, extends, numerics, tables
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,13 +47,15 @@ public struct PaperProfile: Codable, Equatable, Sendable {
         purpose = try c.decodeIfPresent(String.self, forKey: .purpose) ?? ""
         extends = try c.decodeIfPresent(String.self, forKey: .extends)
         numerics = try c.decodeIfPresent(MatrixProduct.self, forKey: .numerics)
+        tables = try c.decodeIfPresent(TableSet.self, forKey: .tables) ?? .paper
         // An extending profile takes these from its parent (load), so they may be left out.
         let optional = extends != nil
         func list<T: Decodable>(_ key: CodingKeys) throws -> [T] {
             optional ? try c.decodeIfPresent([T].self, forKey: key) ?? [] : try c.decode([T].self, forKey: key)
         }
         seeds = try list(.seeds)
-        shots = try list(.shots)
+        // A sequential profile has no few-shot sizes (validated to be absent).
+        shots = tables == .sequential ? try c.decodeIfPresent([Int].self, forKey: .shots) ?? [] : try list(.shots)
         datasets = try list(.datasets)
         datasetsWhenPresent = try c.decodeIfPresent([String].self, forKey: .datasetsWhenPresent) ?? []
         overrides = try c.decodeIfPresent([String].self, forKey: .overrides) ?? []
@@ -118,8 +123,15 @@ public struct PaperProfile: Codable, Equatable, Sendable {
 
     func validated(_ url: URL) throws -> PaperProfile {
         let p = self
-        guard p.shots.count == 2, p.shots[0] > 0, p.shots[0] < p.shots[1] else {
-            throw ConfigurationError("\(url.path): shots must be two increasing sizes, e.g. [100, 500]")
+        switch p.tables {
+        case .paper:
+            guard p.shots.count == 2, p.shots[0] > 0, p.shots[0] < p.shots[1] else {
+                throw ConfigurationError("\(url.path): shots must be two increasing sizes, e.g. [100, 500]")
+            }
+        case .sequential:
+            guard p.shots.isEmpty else {
+                throw ConfigurationError("\(url.path): shots must be left out of a sequential profile (its runs rank every test user's candidates)")
+            }
         }
         guard !p.seeds.isEmpty, !p.datasets.isEmpty else {
             throw ConfigurationError("\(url.path): seeds and datasets must not be empty")
@@ -127,7 +139,9 @@ public struct PaperProfile: Codable, Equatable, Sendable {
         return p
     }
 
-    public var shotPair: (small: Int, large: Int) { (shots[0], shots[1]) }
+    /// The few-shot sizes; the paper's for a sequential profile, which has none (its tables
+    /// have no K column).
+    public var shotPair: (small: Int, large: Int) { shots.count == 2 ? (shots[0], shots[1]) : PaperTables.paperShots }
 
     /// The first `count` seeds of the profile's sequence 0, 1, 2, ... (count overrides the file).
     public func seeds(count: Int?) -> [UInt64] {

@@ -52,7 +52,7 @@ public struct PaperSession {
         seeds = profile.seeds(count: seedCount)
         datasets = profile.datasets(root: locations.root)
         let product = numerics ?? profile.numerics
-        tables = PaperTables.all(shots: profile.shotPair).map { table in
+        tables = PaperTables.tables(profile.tables, shots: profile.shotPair).map { table in
             var t = table
             if let product { t.numerics = product }
             return t
@@ -70,11 +70,11 @@ public struct PaperSession {
         if let parentName = profile.extends {
             // The parent's plan as the parent makes it: its finished runs time this one's.
             let parent = try PaperProfile.load(parentName, root: locations.root)
-            referencePlan = PaperPlan(tables: PaperTables.all(shots: parent.shotPair), datasets: datasets, seeds: seeds,
+            referencePlan = PaperPlan(tables: PaperTables.tables(parent.tables, shots: parent.shotPair), datasets: datasets, seeds: seeds,
                                       base: try parent.base(extra: extraOverrides), datasetBases: try datasetBases(parent))
         } else {
             referencePlan = product == nil ? nil
-                : PaperPlan(tables: PaperTables.all(shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
+                : PaperPlan(tables: PaperTables.tables(profile.tables, shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         }
         self.locations = locations
     }
@@ -101,12 +101,12 @@ public struct PaperSession {
     /// The plan as lines: one per run with its state, then where the time goes and the total.
     public func describePlan() throws -> [String] {
         var lines = ["paper profile \(profile.name): \(profile.purpose)",
-                     "datasets \(datasets.joined(separator: ", ")); seeds \(seeds.map(String.init).joined(separator: ", ")); "
-                        + "K = \(profile.shots[0]) and \(profile.shots[1])"]
+                     "datasets \(datasets.joined(separator: ", ")); seeds \(seeds.map(String.init).joined(separator: ", "))"
+                        + (profile.shots.count == 2 ? "; K = \(profile.shots[0]) and \(profile.shots[1])" : "")]
         let finished = try loadFinished().mapValues(\.0)
         for c in plan.configurations {
-            lines.append(String(format: "  %@ %@  %@ %@ K=%d seed %llu", finished[c.runName] != nil ? "done" : "todo", c.runName,
-                                c.model.rawValue, c.data.dataset, c.data.shots, c.seed))
+            lines.append(String(format: "  %@ %@  %@ %@ %@ seed %llu", finished[c.runName] != nil ? "done" : "todo", c.runName,
+                                c.model.rawValue, c.data.dataset, c.isSequential ? "sequential" : "K=\(c.data.shots)", c.seed))
         }
         let groups = timeByCell(finished: finished)
         lines.append("where the time goes (finished: measured wall time; to do: estimated):")
@@ -233,17 +233,49 @@ public struct PaperSession {
     /// 133 s on 2026-12-02, after the row kernels went parallel; 49 s for K=100 before) and
     /// about 0.08 s text only (layout c); early stopping ends most runs by epoch 15.
     public static func estimateSeconds(_ c: ExperimentConfiguration) -> Double {
+        if c.isSequential { return sequentialEstimateSeconds(c) }
         guard c.model == .atflrec else { return 30 }
+        let perSample = perSampleSeconds(c)
+        let epochs = Double(min(c.training.epochs, 15))
+        let validation = Double(c.training.validationSamples > 0 ? c.training.validationSamples : 1000)
+        return epochs * (Double(c.data.shots) * perSample + validation * perSample / 3) + 1000 * perSample / 3
+    }
+
+    /// Seconds of one ATFLRec training sample (forward and backward); evaluation costs a third.
+    static func perSampleSeconds(_ c: ExperimentConfiguration) -> Double {
         // With the audio branch a sample costs 3x a text-only one at every frame, 80 bins; of
         // that, 26% does not depend on the frames (the text encoder) and 74% scales with the
         // audio MLP's 256 (M + C) per frame (C = 384 for MiniLM) over the kept frames: Study S1's
         // seed-2 epochs, 142 s at stride 1 and 50 s at stride 8 (a + b = 142, a + b / 8 = 50).
         let frames = Double(c.audio.numMelBins + 384) / 464 / Double(c.audio.frameStride)
         let audioFactor = c.lora.layout == .c ? 1.0 : 3.0 * (0.26 + 0.74 * frames)
-        let perSample = 0.08 * audioFactor * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
+        return 0.08 * audioFactor * Double(min(c.text.maxLength, 512)) / 512 * Double(max(c.data.historyLength, 1)) / 10
+    }
+
+    /// Rough seconds of a run in the sequential protocol (issue 28, point 5), from
+    /// `atflrec-bench mllm-msr-step` on ml100k with MiniLM-L6 (2026-12-07, measured beside a
+    /// running plan, so upper bounds): one training step of 8 cases x 2 candidates took 3.6, 3.4,
+    /// 4.8 and 7.2 s with blocks of 2, 5, 10 and 20 items, one user's 20 candidates 0.44, 0.31,
+    /// 0.29 and 0.45 s. ATFLRec pays its few-shot cost per sample (estimateSeconds), each user's
+    /// candidates being 20 samples; the ID baselines train in a minute. 938 users are kept.
+    public static func sequentialEstimateSeconds(_ c: ExperimentConfiguration) -> Double {
+        let q = c.sequence, users = 938.0
+        let cases = q.trainPositionsPerUser == 0 ? 52_547 : users * Double(q.trainPositionsPerUser)
+        let validation = c.training.validationSamples > 0 ? min(Double(c.training.validationSamples), users) : users
         let epochs = Double(min(c.training.epochs, 15))
-        let validation = Double(c.training.validationSamples > 0 ? c.training.validationSamples : 1000)
-        return epochs * (Double(c.data.shots) * perSample + validation * perSample / 3) + 1000 * perSample / 3
+        switch c.model {
+        case .mllmMSR:
+            let measured: [(block: Int, step: Double, user: Double)] = [(2, 3.6, 0.44), (5, 3.4, 0.31), (10, 4.8, 0.29), (20, 7.2, 0.45)]
+            let m = measured.min { abs($0.block - q.blockSize) < abs($1.block - q.blockSize) }!
+            let step = m.step * Double(q.trainNegatives + 1) / 2
+            return epochs * (cases / 8 * step + validation * m.user) + users * m.user
+        case .atflrec:
+            let perSample = perSampleSeconds(c)
+            let candidates = Double(q.negatives + 1)
+            return epochs * (cases * Double(q.trainNegatives + 1) + validation * candidates / 3) * perSample + users * candidates * perSample / 3
+        default:
+            return 60
+        }
     }
 
     /// Items whose FBank features a paper run's intermediates.h5 carries: enough for
@@ -323,7 +355,13 @@ public struct PaperSession {
 
     /// Renders the tables, REPORT.md and MANIFEST.sha256 from `results`; returns the files written.
     public func render(results: [String: (RunResult, Predictions)], environment: [(String, String)]) throws -> [URL] {
-        let significance: PaperAssembly.Significance = { a, b in (try? TableSignificance.deLong(a, b)) ?? .nan }
+        // Every sequential run of a plan shares `sequence.negatives` and `rankingK` (the profile's).
+        let q = base.sequence
+        func test(_ metric: TableMetric, _ a: [Predictions], _ b: [Predictions]) throws -> Double {
+            metric == .ranking ? try TableSignificance.pairedRanking(a, b, negatives: q.negatives, k: q.rankingK)
+                : try TableSignificance.deLong(a, b)
+        }
+        let significance: PaperAssembly.Significance = { metric, a, b in (try? test(metric, a, b)) ?? .nan }
         let rendered = PaperAssembly.tables(plan: plan, tables: tables, results: results, significance: significance)
         let verdicts = PaperAssembly.verdicts(rendered) { table, column, row, reference in
             func predictions(_ r: String) -> [Predictions]? {
@@ -333,14 +371,15 @@ public struct PaperSession {
                 return p.count == cell.runs.count ? p : nil
             }
             guard let a = predictions(row), let b = predictions(reference) else { return nil }
-            return try? TableSignificance.deLong(a, b)
+            return try? test(tables.first { $0.id == table.id }?.metric ?? .auc, a, b)
         }
         let writer = PaperWriter(root: locations.output)
         var files = try writer.writeTables(rendered, plan: plan)
         let finished = plan.configurations.filter { results[$0.runName] != nil }
         let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
-        let tableOne = try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root)
-        files += try writer.writeTableOne(tableOne)
+        // Table I is the few-shot protocol's instruction template; a sequential profile has none.
+        let tableOne = profile.tables == .paper ? try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root) : nil
+        if let tableOne { files += try writer.writeTableOne(tableOne) }
         var context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
             environment: environment + [
@@ -354,9 +393,10 @@ public struct PaperSession {
                 ("kernel policy of the finished runs (result.json numerics.kernels; portable: the same bytes on every AVX2 + FMA CPU)",
                  Self.kernelCounts(finished.map { results[$0.runName]!.0.numerics?.kernels.rawValue })),
             ],
-            tableOne: tableOne.markdown(), seeds: seeds, totalComputeSeconds: seconds,
+            tableOne: tableOne?.markdown() ?? "", seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
         context.edition = numericsOverride?.rawValue
+        if profile.tables == .sequential { context.protocolSection = ("The sequential protocol and the deviations from MLLM-MSR", sequentialNotes()) }
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best
         // checkpoint by the hash the run recorded (not hashed here: checkpoints are not
@@ -397,8 +437,28 @@ public struct PaperSession {
             let d = try DatasetSplits.dataset(c, root: locations.root)
             notes.append("\(d.name): audio \(d.audioIsSurrogate ? "SURROGATE" : "real") (\(d.audioDescription))")
         }
-        notes.append("Only two values of the paper survive in our copy (ATFLRec 0.6042 at K=100 and 0.6708 at K=500); every other paper cell is marked as not in our copy.")
+        if profile.tables == .paper {
+            notes.append("Only two values of the paper survive in our copy (ATFLRec 0.6042 at K=100 and 0.6708 at K=500); every other paper cell is marked as not in our copy.")
+        } else {
+            notes.append("The item summaries are measured from the surrogate soundtracks (AudioDescriptors): they can recover only what the surrogate encodes (genre voice, release-year tempo; docs/audio.md).")
+        }
         return notes
+    }
+
+    /// The sequential profile's protocol, from its configuration, and every deviation from
+    /// MLLM-MSR (seeds/mllm-msr-summary.txt) with its reason.
+    func sequentialNotes() -> [String] {
+        let q = base.sequence, t = base.training
+        return [
+            "Samples (RecData/SequentialSamples): each ml100k user's positives (ratings > 3) in time order; users with at least \(q.minimumLength) positives are kept (938 of 943); the last positive is the test target, the second-last the validation target, with the earlier positives (at most \(q.maxHistory)) as the history.",
+            "Candidates: each held-out positive among \(q.negatives) items the user never rated, drawn by candidate seed 0, the same for every model and seed; HR@\(q.rankingK) and NDCG@\(q.rankingK) over the test users, AUC as each user's positive against its own candidates averaged over users (chance: HR@5 0.25, NDCG@5 0.147, AUC 0.5).",
+            "Training: \(q.trainPositionsPerUser == 0 ? "every earlier position" : "\(q.trainPositionsPerUser) earlier position(s) per user, drawn by the run's seed (the compute budget, issue 28 point 5)"), each with \(q.trainNegatives) unrated negative(s) drawn once by the run's seed: every model trains on the same samples; \(t.epochs) epochs at most, early stopping on \(t.validationSamples == 0 ? "every" : "\(t.validationSamples)") validation user(s)' candidate AUC.",
+            "ATFLRec (a)/(b) score each candidate as a few-shot sample: the prompt and audio sequence read the last \(base.data.historyLength) positives of the history (its paper setting; 20 would double its audio cost); GRU4Rec and SASRec read the whole history.",
+            "Deviation: MLLM-MSR's item summaries are captions written by a multimodal LLM from images; ours are measured audio descriptors (loudness, brightness, pitch, tempo) rendered as words, since no generative multimodal model is available offline.",
+            "Deviation: MLLM-MSR carries the user preference forward as generated text; ours is a vector fed to the next block as a soft token through a learned projection (RecurrentPreferenceNetwork), since our encoder does not generate; gradients flow through \(q.gradientBlocks == 0 ? "every block" : "the last \(q.gradientBlocks) block(s)").",
+            "Deviation: MLLM-MSR's recommender answers yes/no with a fine-tuned LLM; ours is the encoder with LoRA and a classifier trained with BCE on the candidate's logit (MiniLM-L6 instead of LLaVA-class models).",
+            "Deviation: the ablations (R2) are run at seed 0 only (issue 28's budget of about 8 hours); their paired tests are over the 938 test users.",
+        ]
     }
 }
 

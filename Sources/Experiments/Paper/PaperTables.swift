@@ -17,6 +17,23 @@ public struct TableAxis: Sendable {
     }
 }
 
+/// What a table's cells report.
+public enum TableMetric: Sendable, Equatable {
+    /// Test AUC over the test samples (the paper's tables), DeLong's test between cells.
+    case auc
+    /// The sequential protocol's HR@K, NDCG@K and candidate AUC over the test users (issue 28);
+    /// cells are ranked and tested by NDCG@K, by a paired sign-flip test over users.
+    case ranking
+}
+
+/// The tables a profile renders (`"tables"` in its file).
+public enum TableSet: String, Codable, Sendable {
+    /// The paper's Tables II-V and our studies, in the few-shot protocol.
+    case paper
+    /// Issue 28's sequential tables (PaperTables.sequential).
+    case sequential
+}
+
 /// A table of the paper: rows x columns of test-AUC cells.
 public struct PaperTable: Sendable {
     public let id: String          // "II", "III", ...
@@ -37,6 +54,14 @@ public struct PaperTable: Sendable {
     /// A study of ours rather than a table of the paper: rendered without the paper's column,
     /// with each cell's mean run time beside its AUC (what a cheaper setting saves).
     public var isStudy = false
+    /// What its cells report.
+    public var metric = TableMetric.auc
+    /// Run with the first this many of the profile's seeds only (nil: all of them): issue 28's
+    /// ablations are made at seed 0 to keep the plan within its budget.
+    public var seedCount: Int? = nil
+
+    /// The seeds of its cells, from the profile's.
+    public func seeds(_ profileSeeds: [UInt64]) -> [UInt64] { seedCount.map { Array(profileSeeds.prefix($0)) } ?? profileSeeds }
 
     /// Whether the table has cells on `dataset`.
     public func runs(on dataset: String) -> Bool { datasets?.contains(dataset) ?? true }
@@ -50,7 +75,7 @@ public struct PaperTable: Sendable {
         c.seed = seed
         row.apply(&c)
         column.apply(&c)
-        c.name = c.model == .atflrec ? "atflrec-\(c.lora.layout.rawValue)" : c.model.rawValue
+        c.name = (c.isSequential ? "seq-" : "") + (c.model == .atflrec ? "atflrec-\(c.lora.layout.rawValue)" : c.model.rawValue)
         // A model without the audio branch (the baselines, text-only layout (c)) does not read
         // the frame stride: keep the default, so a profile's stride (the fast profile's) does not
         // make a second run of the same computation under another hash. (Every run committed
@@ -152,4 +177,59 @@ public enum PaperTables {
     public static func all(shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
         paper(shots: shots) + [frameStride(shots: shots)]
     }
+
+    /// The tables of a table set.
+    public static func tables(_ set: TableSet, shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
+        switch set {
+        case .paper: return all(shots: shots)
+        case .sequential: return sequential()
+        }
+    }
+
+    // Issue 28's tables: MLLM-MSR (seeds/mllm-msr-summary.txt) adapted to audio, beside the
+    // models that can rank in its protocol, on ml100k's sequences (data.protocol=sequential,
+    // set by the sequential profile). One column: every test user's held-out positive among
+    // `sequence.negatives` sampled unrated items.
+    static let candidatesColumn = TableAxis("20 candidates per user") { _ in }
+
+    public static let msrRow = "MLLM-MSR adapted (recurrence, blocks of 5, audio summaries)"
+    public static let noRecurrenceRow = "without recurrence (the 20 items in one block)"
+    public static let titlesOnlyRow = "without summaries (titles only)"
+    /// Block-size rows of R2 with their sizes; the model's own (5) is `msrRow`.
+    public static let blockRows = [(2, "blocks of 2"), (10, "blocks of 10")]
+    public static let shortSummaryRow = "2-phrase summaries"
+
+    /// Table R1: the models of the protocol, seeds 0-2.
+    public static func sequentialComparison() -> PaperTable {
+        var t = PaperTable(
+            id: "R1", title: "Sequential recommendation: HR@5, NDCG@5 and AUC over 20 candidates (ours, issue 28; MLLM-MSR's protocol)",
+            rows: [
+                TableAxis("GRU4Rec") { $0.model = .gru4rec },
+                TableAxis("SASRec") { $0.model = .sasrec },
+                TableAxis("ATFLRec (a) separate adapters") { $0.model = .atflrec; $0.lora.layout = .a },
+                TableAxis("ATFLRec (b) one adapter on fused input") { $0.model = .atflrec; $0.lora.layout = .b },
+                TableAxis(msrRow) { $0.model = .mllmMSR },
+            ],
+            columns: [candidatesColumn], claimedBestRow: msrRow, paperValues: [:], numerics: .exactFMA, datasets: ["ml100k"], isStudy: true)
+        t.metric = .ranking
+        return t
+    }
+
+    /// Table R2: MLLM-MSR's ablations (the seed's: recurrence, block size, summary length), at
+    /// the profile's first seed (the model's row is R1's seed-0 run).
+    public static func sequentialAblations() -> PaperTable {
+        var t = PaperTable(
+            id: "R2", title: "MLLM-MSR ablations: recurrence, summaries, block size (HR@5, NDCG@5, AUC; ours, issue 28)",
+            rows: [TableAxis(msrRow) { $0.model = .mllmMSR },
+                   TableAxis(noRecurrenceRow) { $0.model = .mllmMSR; $0.sequence.blockSize = $0.sequence.maxHistory },
+                   TableAxis(titlesOnlyRow) { $0.model = .mllmMSR; $0.sequence.summaryPhrases = 0 },
+                   TableAxis(shortSummaryRow) { $0.model = .mllmMSR; $0.sequence.summaryPhrases = 2 }]
+                + blockRows.map { b, label in TableAxis(label) { $0.model = .mllmMSR; $0.sequence.blockSize = b } },
+            columns: [candidatesColumn], claimedBestRow: msrRow, paperValues: [:], numerics: .exactFMA, datasets: ["ml100k"], isStudy: true)
+        t.metric = .ranking
+        t.seedCount = 1
+        return t
+    }
+
+    public static func sequential() -> [PaperTable] { [sequentialComparison(), sequentialAblations()] }
 }

@@ -15,6 +15,9 @@ public struct ReportContext: Sendable {
     /// The matrix product of an edition of the plan (`--numerics`), nil for the plan as the
     /// tables define it.
     public var edition: String?
+    /// A section of the report before the tables (title, lines): the sequential profile's
+    /// protocol and its deviations from MLLM-MSR. Nil: none.
+    public var protocolSection: (title: String, lines: [String])?
 
     public init(profile: String, backbone: String, surrogateNotes: [String], environment: [(String, String)],
                 tableOne: String, seeds: [UInt64], totalComputeSeconds: Double, timeByCell: [String] = []) {
@@ -101,7 +104,10 @@ public struct PaperWriter {
         for v in verdicts {
             out += "| \(v.claim) | \(v.table) | \(v.dataset) | **\(v.outcome.rawValue)** | \(v.evidence) |\n"
         }
-        out += "\n## Table I: instruction template\n\n" + context.tableOne + "\n"
+        if let section = context.protocolSection {
+            out += "\n## \(section.title)\n\n" + section.lines.map { "- \($0)\n" }.joined()
+        }
+        if !context.tableOne.isEmpty { out += "\n## Table I: instruction template\n\n" + context.tableOne + "\n" }
         for t in tables {
             out += "\n## " + t.markdown()
         }
