@@ -8,6 +8,9 @@
 #   make paper PROFILE=fast                 the full profile's tables with every 8th audio frame under
 #                                           the exact product (paper/fast; runs shared with paper/runs;
 #                                           docs/performance.md, "The fast profile")
+#   make paper PROFILE=sequential           issue 28's tables R1-R2: MLLM-MSR adapted to audio, GRU4Rec,
+#                                           SASRec and ATFLRec (a)/(b) ranking 20 candidates per user
+#                                           (paper/sequential; docs/runs.md, "The sequential protocol")
 #   make paper TEXT_MODEL=/path/to/roberta-base   the paper's backbone, when you have its files
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
 #   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
@@ -37,6 +40,9 @@ PAPER_RUNS := $(if $(filter full fast,$(PROFILE)),paper,paper/$(PROFILE))/runs
 # Checked by `make verify` (full profile) too once it has outputs: stored files, published models,
 # this many minutes of re-training.
 VERIFY_FAST_BUDGET ?= 0
+# The sequential profile (paper/sequential), likewise: its baseline runs are always re-trained
+# (under a minute each), its MLLM-MSR and ATFLRec runs within this many minutes.
+VERIFY_SEQUENTIAL_BUDGET ?= 0
 FRESH ?=
 VERIFY_BUDGET ?= 60
 VERIFY_ARGS ?=
@@ -76,6 +82,10 @@ verify: deps-paper build $(TEST_PREREQUISITES)
 	@if [ "$(PROFILE)" = full ] && [ -z "$(NUMERICS)" ] && [ -f paper/fast/MANIFEST.sha256 ]; then \
 	  echo "make verify: the fast profile (paper/fast)"; \
 	  $(BIN)/atflrec paper verify --profile fast --budget $(VERIFY_FAST_BUDGET); \
+	fi
+	@if [ "$(PROFILE)" = full ] && [ -z "$(NUMERICS)" ] && [ -f paper/sequential/MANIFEST.sha256 ]; then \
+	  echo "make verify: the sequential profile (paper/sequential)"; \
+	  $(BIN)/atflrec paper verify --profile sequential --budget $(VERIFY_SEQUENTIAL_BUDGET); \
 	fi
 
 # What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k

@@ -248,4 +248,23 @@ struct PaperProfileExtensionTests {
         #expect(fast.seeds == full.seeds && fast.shots == full.shots && fast.datasets == full.datasets)
         #expect(fast.datasetOverrides == full.datasetOverrides)
     }
+
+    /// Issue 28's profile: the sequential tables, no few-shot sizes, every run in the protocol,
+    /// its own run store; a sequential profile that names shots is refused.
+    @Test func theSequentialProfileRunsTheRankingTablesInTheProtocol() throws {
+        let p = try PaperProfile.load("sequential", root: Fixtures.repositoryRoot)
+        #expect(p.tables == .sequential && p.shots.isEmpty && p.datasets == ["ml100k"] && p.runStoreProfile == "sequential")
+        let base = try p.base()
+        let plan = PaperPlan(tables: PaperTables.tables(p.tables), datasets: p.datasets, seeds: p.seeds, base: base)
+        #expect(plan.configurations.count == 20 && plan.configurations.allSatisfy(\.isSequential))
+        #expect(Set(plan.configurations.map(\.model)) == [.gru4rec, .sasrec, .atflrec, .mllmMSR])
+        // The audio stride is kept only where the audio branch reads FBank frames.
+        #expect(plan.configurations.allSatisfy { $0.audio.frameStride == ($0.model == .atflrec ? 8 : 1) })
+        let dir = try Fixtures.temporaryDirectory("sequential-profile")
+        let file = dir.appendingPathComponent("profile-s.json")
+        try Data(#"{"name": "s", "tables": "sequential", "seeds": [0], "shots": [100, 500], "datasets": ["ml100k"]}"#.utf8).write(to: file)
+        #expect(throws: ConfigurationError("\(file.path): shots must be left out of a sequential profile (its runs rank every test user's candidates)")) {
+            try PaperProfile.load(file)
+        }
+    }
 }

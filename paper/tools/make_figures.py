@@ -78,14 +78,17 @@ def main(paper, runs=None):
                     means.append(np.nan)
                     sds.append(0.0)
                     continue
-                aucs = np.array(cell["aucs"])
+                # A ranking table's cells carry the values their rows are ranked by (NDCG@K).
+                aucs = np.array(cell.get("values", cell["aucs"]))
                 means.append(aucs.mean())
                 sds.append(aucs.std(ddof=1) if len(aucs) > 1 else 0.0)
             ax.bar(np.arange(len(rows)) + j * width, means, width, yerr=sds, capsize=3, label=column)
-        ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+        metric = next((c["metric"] for c in items if "metric" in c), None)
+        if metric is None:
+            ax.axhline(0.5, color="grey", lw=0.8, ls="--")
         ax.set_xticks(np.arange(len(rows)) + width * (len(columns) - 1) / 2)
         ax.set_xticklabels(rows, rotation=20, ha="right", fontsize=8)
-        ax.set_ylabel("test AUC (mean ± sd over seeds)")
+        ax.set_ylabel(f"test {metric or 'AUC'} (mean ± sd over seeds)")
         ax.set_title(f"Table {table} ({dataset})")
         ax.legend(fontsize=8)
         fig.tight_layout()

@@ -169,9 +169,16 @@ public struct PaperSession {
         var bySeedless: [String: [Double]] = [:]
         var ratios: [String: (measured: Double, estimated: Double)] = [:]
 
+        /// Most similar first. An mllm-msr run is timed by the finished mllm-msr runs only; a
+        /// sequential ATFLRec run by the sequential ATFLRec runs of its layout, then of any.
         static func similarKeys(_ c: ExperimentConfiguration) -> [String] {
-            ["\(c.data.dataset)|\(c.lora.layout.rawValue)|\(c.data.shots)", c.data.dataset]
+            if c.model == .mllmMSR { return ["\(c.data.dataset)|mllm-msr"] }
+            if c.isSequential { return ["\(c.data.dataset)|sequential|\(c.lora.layout.rawValue)", "\(c.data.dataset)|sequential"] }
+            return ["\(c.data.dataset)|\(c.lora.layout.rawValue)|\(c.data.shots)", c.data.dataset]
         }
+
+        /// The models whose estimate is scaled by the finished runs most like them.
+        static func isScaled(_ c: ExperimentConfiguration) -> Bool { c.model == .atflrec || c.model == .mllmMSR }
     }
 
     /// What the finished runs say about the missing ones: the plan's own, and for an edition
@@ -194,7 +201,7 @@ public struct PaperSession {
         for c in plan.configurations {
             guard let r = finished[c.runName] else { continue }
             cost.bySeedless[seedless(c), default: []].append(r.wallSeconds)
-            guard c.model == .atflrec else { continue }
+            guard MeasuredCost.isScaled(c) else { continue }
             for key in MeasuredCost.similarKeys(c) {
                 let s = cost.ratios[key] ?? (0, 0)
                 cost.ratios[key] = (s.measured + r.wallSeconds, s.estimated + estimateSeconds(c))
@@ -218,7 +225,7 @@ public struct PaperSession {
     /// similar finished ATFLRec runs; else `estimateSeconds` alone.
     static func expectedSeconds(_ c: ExperimentConfiguration, measured: MeasuredCost) -> Double {
         if let times = measured.bySeedless[seedless(c)], !times.isEmpty { return times.reduce(0, +) / Double(times.count) }
-        guard c.model == .atflrec else { return estimateSeconds(c) }
+        guard MeasuredCost.isScaled(c) else { return estimateSeconds(c) }
         for key in MeasuredCost.similarKeys(c) {
             if let r = measured.ratios[key], r.estimated > 0 { return estimateSeconds(c) * r.measured / r.estimated }
         }
@@ -268,7 +275,10 @@ public struct PaperSession {
             let measured: [(block: Int, step: Double, user: Double)] = [(2, 3.6, 0.44), (5, 3.4, 0.31), (10, 4.8, 0.29), (20, 7.2, 0.45)]
             let m = measured.min { abs($0.block - q.blockSize) < abs($1.block - q.blockSize) }!
             let step = m.step * Double(q.trainNegatives + 1) / 2
-            return epochs * (cases / 8 * step + validation * m.user) + users * m.user
+            // The bench ran beside a plan: the first profile run on an otherwise idle machine
+            // (blocks of 5, 4 epochs, 2026-12-07) took 701 s against 2,133 s by these costs.
+            let idle = 701.0 / 2133
+            return idle * (epochs * (cases / 8 * step + validation * m.user) + users * m.user)
         case .atflrec:
             let perSample = perSampleSeconds(c)
             let candidates = Double(q.negatives + 1)

@@ -56,12 +56,18 @@ public struct PaperWriter {
             }
         }
         // The cells with their run names, for figures (ROC curves need the runs' predictions).
-        struct CellJSON: Encodable { let table, dataset, row, column: String; let aucs: [Double]; let runs: [String] }
+        // A ranking cell adds the values its rows are ranked by (NDCG@K) and their name; an AUC
+        // cell leaves both out (nil is not encoded), so the paper's cells.json keeps its bytes.
+        struct CellJSON: Encodable {
+            let table, dataset, row, column: String; let aucs: [Double]; let runs: [String]
+            let metric: String?; let values: [Double]?
+        }
         var cells: [CellJSON] = []
         for t in tables {
             for c in t.cells {
                 let runs = plan.cells.first { $0.table == t.id && $0.dataset == t.dataset && $0.row == c.row && $0.column == c.column }?.runs ?? []
-                cells.append(CellJSON(table: t.id, dataset: t.dataset, row: c.row, column: c.column, aucs: c.aucs, runs: runs))
+                cells.append(CellJSON(table: t.id, dataset: t.dataset, row: c.row, column: c.column, aucs: c.aucs, runs: runs,
+                                      metric: c.ranking.map { "NDCG@\($0.k)" }, values: c.ranking?.ndcgs))
             }
         }
         let url = dir.appendingPathComponent("cells.json")

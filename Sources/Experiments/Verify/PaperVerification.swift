@@ -77,9 +77,9 @@ public struct PaperVerification {
             guard let (r, _) = results[c.runName] else { return nil }
             // A run of the exact product is bound to no kernel set: any AVX2 + FMA CPU re-makes it.
             let core = c.numerics == .exactFMA ? BLASCore.portable : r.blasCore
-            let cores = KernelChoice.candidates(recorded: core, cpuFlags: cpuFlags, exhaustive: c.model != .atflrec)
+            let cores = KernelChoice.candidates(recorded: core, cpuFlags: cpuFlags, exhaustive: c.model.isBaseline)
             return VerifySelection.Candidate(
-                run: c.runName, isBaseline: c.model != .atflrec, stratum: firstCell[c.runName] ?? c.data.dataset,
+                run: c.runName, isBaseline: c.model.isBaseline, stratum: firstCell[c.runName] ?? c.data.dataset,
                 recordedSeconds: r.wallSeconds, recordedCore: core, runnableHere: !cores.isEmpty)
         }
     }
