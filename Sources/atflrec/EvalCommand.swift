@@ -31,6 +31,8 @@ struct EvalCommand: ParsableCommand {
             let predictions: Predictions
             if configuration.model == .atflrec {
                 predictions = try TrainedRun(directory: directory).evaluate(split: split).0
+            } else if configuration.model == .mllmMSR {
+                predictions = try TrainedSequentialRun(directory: directory).evaluate(split: split).0
             } else {
                 // Baselines: the test split (their checkpoints hold the best epoch's parameters).
                 guard split == "test" else { throw ValidationError("--split \(split): baseline models are re-scored on the test split only") }
@@ -40,6 +42,11 @@ struct EvalCommand: ParsableCommand {
             if let output { try AtomicFile.write(Data(predictions.csv().utf8), to: URL(fileURLWithPath: output)) }
             print(String(format: "%@ %@: %d samples, AUC %.6f, UAUC %.6f, log loss %.6f", configuration.runName, split,
                          predictions.labels.count, evaluation.auc, evaluation.uauc, evaluation.logLoss))
+            if configuration.isSequential {
+                let q = configuration.sequence
+                let r = try SequentialProtocol.ranking(predictions, negatives: q.negatives, k: q.rankingK)
+                print(String(format: "%@ %@: HR@%d %.6f, NDCG@%d %.6f over %d users", configuration.runName, split, r.k, r.hitRate, r.k, r.ndcg, r.users))
+            }
             let resultFile = URL(fileURLWithPath: runDirectory).appendingPathComponent("result.json")
             if split == "test", let data = try? Data(contentsOf: resultFile) {
                 let stored = try RunResult.decode(data)

@@ -72,6 +72,14 @@ struct SequentialTrainerTests {
         #expect(resumed.result.trainLossCurve == a.result.trainLossCurve && resumed.result.resumedAtEpochs == [1])
         #expect(try Checkpoint.read(from: split.appendingPathComponent("best.h5").path)
                 == (try Checkpoint.read(from: first.appendingPathComponent("best.h5").path)))
+
+        // `atflrec eval` of the run: its best.h5 re-scores the test candidates to the same bytes.
+        let evalRun = RunDirectory(root: try Fixtures.temporaryDirectory("msr-eval"), configuration: c)
+        try evalRun.prepare()
+        let dir = evalRun.url
+        for file in ["best.h5", "checkpoint.h5"] { try FileManager.default.copyItem(at: first.appendingPathComponent(file), to: dir.appendingPathComponent(file)) }
+        #expect(try TrainedSequentialRun(directory: dir, root: Fixtures.repositoryRoot).evaluate(split: "test").0 == a.predictions)
+        #expect(try TrainedSequentialRun(directory: dir, root: Fixtures.repositoryRoot).evaluate(split: "validation").0.labels.count == 12 * 20)
     }
 
     /// ATFLRec (layout (b): audio and text through one adapter) in the same protocol: it is
@@ -91,12 +99,16 @@ struct SequentialTrainerTests {
         let cases = try SequentialSetup(Self.configuration(), root: Fixtures.repositoryRoot).splits
         #expect(samples.test.map(\.target) == cases.test.flatMap { [$0.target] + $0.negatives })
         #expect(samples.train.count == 36 * 3 && samples.train.allSatisfy { $0.history.count <= 3 })
-        let outcome = try setup.trainer(runDirectory: try Fixtures.temporaryDirectory("atflrec-sequential")).run(setup.data(samples))
+        let run = RunDirectory(root: try Fixtures.temporaryDirectory("atflrec-sequential"), configuration: c)
+        try run.prepare()
+        let outcome = try setup.trainer(runDirectory: run.url).run(setup.data(samples))
         let p = outcome.predictions
         #expect(p.sampleIDs == Array(0..<(12 * 20)) && p.labels.filter { $0 == 1 }.count == 12)
         let r = try SequentialProtocol.ranking(p, negatives: 19, k: 5)
         #expect(outcome.result.rankingK == 5 && outcome.result.testHitRate == r.hitRate && outcome.result.testNDCG == r.ndcg)
         #expect(outcome.result.trainSampleIDs == Array(0..<(36 * 3)))
+        // `atflrec eval` scores the protocol's candidates, not the few-shot test samples.
+        #expect(try TrainedRun(directory: run.url, root: Fixtures.repositoryRoot).evaluate(split: "test").0 == p)
     }
 
     @Test func sequenceKeysAreReadInTheSequentialProtocolOnlyAndStoredOnlyThere() throws {

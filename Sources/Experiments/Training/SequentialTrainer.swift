@@ -154,17 +154,7 @@ public final class SequentialTrainer {
             return Outcome(result: loop.placeholderResult(), predictions: Predictions(sampleIDs: [], users: [], labels: [], scores: []),
                            ranking: nil, finished: false)
         }
-        let test = setup.splits.test
-        let s = scores(test)
-        var predictions = Predictions(sampleIDs: [], users: [], labels: [], scores: [])
-        for (i, (c, row)) in zip(test, s).enumerated() {
-            for (j, logit) in ([row.positive] + row.negatives).enumerated() {
-                predictions.sampleIDs.append(i * (q.negatives + 1) + j)
-                predictions.users.append(c.user)
-                predictions.labels.append(j == 0 ? 1 : 0)
-                predictions.scores.append(1 / (1 + exp(-logit)))
-            }
-        }
+        let predictions = predictions(setup.splits.test)
         let evaluation = try TestEvaluation(predictions)
         let wall = trained.clock.totalSeconds, t = configuration.training
         var result = RunResult(
@@ -179,6 +169,32 @@ public final class SequentialTrainer {
         let ranking = try SequentialProtocol.ranking(predictions, negatives: q.negatives, k: q.rankingK)
         try SequentialProtocol.addRanking(to: &result, predictions, configuration)
         return Outcome(result: result, predictions: predictions, ranking: ranking, finished: true)
+    }
+
+    /// Sigmoid scores of `cases`' candidates in the protocol's layout (SequentialProtocol: case
+    /// i's candidate j has sample id i x (N + 1) + j, the positive first).
+    public func predictions(_ cases: [SequentialCase]) -> Predictions {
+        let width = configuration.sequence.negatives + 1
+        var predictions = Predictions(sampleIDs: [], users: [], labels: [], scores: [])
+        for (i, (c, row)) in zip(cases, scores(cases)).enumerated() {
+            for (j, logit) in ([row.positive] + row.negatives).enumerated() {
+                predictions.sampleIDs.append(i * width + j)
+                predictions.users.append(c.user)
+                predictions.labels.append(j == 0 ? 1 : 0)
+                predictions.scores.append(1 / (1 + exp(-logit)))
+            }
+        }
+        return predictions
+    }
+
+    /// Loads the trained model of the run's best.h5 (`atflrec eval` of an mllm-msr run), after
+    /// checking that it was made with this configuration and this backbone.
+    public func loadModel() throws {
+        let path = loop.bestPath
+        guard FileManager.default.fileExists(atPath: path) else { throw ConfigurationError("\(path): no checkpoint (train the run first)") }
+        let c = try Checkpoint.read(from: path, expectBackboneSHA256: setup.backboneSHA256)
+        guard c.configuration == configuration else { throw ConfigurationError("\(path): made with another configuration") }
+        try load(c)
     }
 
     func load(_ c: Checkpoint) throws {

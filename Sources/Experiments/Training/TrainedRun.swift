@@ -20,7 +20,7 @@ public struct TrainedRun {
         }
         let c = try ConfigurationLoader.resolve(file: configFile.path)
         guard c.model == .atflrec else {
-            throw ConfigurationError("\(directory.path): a \(c.model.rawValue) run; eval and predict take ATFLRec runs (baselines store no checkpoint)")
+            throw ConfigurationError("\(directory.path): a \(c.model.rawValue) run; this takes ATFLRec runs (eval also takes baseline and mllm-msr runs)")
         }
         self.directory = directory
         setup = try ATFLRecSetup(c, root: root)
@@ -30,7 +30,16 @@ public struct TrainedRun {
 
     /// Scores of a whole split ("test" or "validation", never subsampled) with its metrics.
     public func evaluate(split: String) throws -> (Predictions, TestEvaluation) {
-        let all = DatasetSplits.splits(of: setup.dataset, configuration)
+        let all: RecommendationSplits
+        if configuration.isSequential {
+            // Every validation user, not the run's early-stopping subsample.
+            var whole = configuration
+            whole.training.validationSamples = 0
+            all = SequentialProtocol.samples(try SequentialProtocol.splits(whole, catalogue: setup.dataset.items, root: setup.root), whole,
+                                             historyLength: configuration.data.historyLength)
+        } else {
+            all = DatasetSplits.splits(of: setup.dataset, configuration)
+        }
         let samples: [RecommendationSample]
         switch split {
         case "test": samples = all.test
@@ -59,5 +68,32 @@ public struct TrainedRun {
         let bins = configuration.audio.numMelBins
         let score = try trainer.scores([example]) { features[$0] ?? Tensor(zeros: [1, bins]) }[0]
         return (score, sample, example.tokens.count)
+    }
+}
+
+/// A finished mllm-msr run directory opened for `atflrec eval`: its configuration, its setup and
+/// the model of its `best.h5`, scoring whole splits of the sequential protocol.
+public struct TrainedSequentialRun {
+    public let trainer: SequentialTrainer
+
+    public var configuration: ExperimentConfiguration { trainer.setup.configuration }
+
+    public init(directory: URL, root: URL = URL(fileURLWithPath: ".")) throws {
+        let c = try ConfigurationLoader.resolve(file: directory.appendingPathComponent(RunDirectory.configurationFile).path)
+        guard c.model == .mllmMSR else { throw ConfigurationError("\(directory.path): a \(c.model.rawValue) run, not mllm-msr") }
+        trainer = SequentialTrainer(setup: try SequentialSetup(c, root: root), runDirectory: directory)
+        try trainer.loadModel()
+    }
+
+    /// Every test user's (or every validation user's) candidates, scored.
+    public func evaluate(split: String) throws -> (Predictions, TestEvaluation) {
+        let cases: [SequentialCase]
+        switch split {
+        case "test": cases = trainer.setup.splits.test
+        case "validation": cases = trainer.setup.splits.validation
+        default: throw ConfigurationError("split '\(split)': expected test or validation")
+        }
+        let p = trainer.predictions(cases)
+        return (p, try TestEvaluation(p))
     }
 }

@@ -22,6 +22,7 @@ public enum PublishedModels {
     public static func testPredictions(model dir: URL, root: URL) throws -> Predictions {
         let c = try ConfigurationLoader.resolve(file: dir.appendingPathComponent(RunDirectory.configurationFile).path)
         if c.model == .atflrec { return try TrainedRun(directory: dir, root: root).evaluate(split: "test").0 }
+        if c.model == .mllmMSR { return try TrainedSequentialRun(directory: dir, root: root).evaluate(split: "test").0 }
         let settings = try BaselineSettings.load(root.appendingPathComponent("paper/configs/baselines/\(c.model.rawValue).json"))
         let trainer = BaselineModelTrainer(settings: settings) { try DatasetSplits.load($0, root: root) }
         return try trainer.predictions(c, checkpoint: Checkpoint.read(from: dir.appendingPathComponent("best.h5").path))
