@@ -33,6 +33,9 @@ public struct RecDataset: Sendable {
     public var audioIsSurrogate: Bool
     /// Seconds of audio per item where known (generated clips), else nil.
     public var clipSeconds: Double?
+    /// Every time-stamped rating the samples are built from (ml100k, synthlens; what the
+    /// sequential protocol orders); empty for microlens, whose samples are built from its files.
+    public var ratings: [Rating] = []
 
     public func title(_ item: Int) -> String { titles[item] ?? "item \(item)" }
 
@@ -90,7 +93,7 @@ public struct RecDataset: Sendable {
             name: "ml100k", ratingCount: ml.ratings.count, userCount: ml.userCount, items: ml.movies.map(\.item),
             titles: Dictionary(uniqueKeysWithValues: ml.movies.map { ($0.item, $0.title) }), samples: splits, audio: audio,
             audioDescription: options.description + " classes=genres(\(genreNames.joined(separator: ","))) tempo=release_year",
-            audioIsSurrogate: true, clipSeconds: options.seconds)
+            audioIsSurrogate: true, clipSeconds: options.seconds, ratings: ml.ratings)
     }
 
     public static func synthLens(_ options: SynthLensOptions, name: String, historyLength: Int = 10) throws -> RecDataset {
@@ -108,7 +111,7 @@ public struct RecDataset: Sendable {
             name: name, ratingCount: world.ratings.count, userCount: options.users, items: world.items.map(\.id),
             titles: Dictionary(uniqueKeysWithValues: world.items.map { ($0.id, $0.title) }), samples: splits, audio: audio,
             audioDescription: world.soundtrackOptions.description + " classes=sound_factor tempo=per-item draw (" + knobs + ")",
-            audioIsSurrogate: true, clipSeconds: options.clipSeconds)
+            audioIsSurrogate: true, clipSeconds: options.clipSeconds, ratings: world.ratings)
     }
 
     /// SHA-256 of the sample tables (every field of every split, in order): equal hashes mean

@@ -181,6 +181,27 @@ struct SequentialProtocolSamplesTests {
     }
 }
 
+@Suite("The sequential protocol on synthlens")
+struct SequentialSynthLensTests {
+    /// synthlens' world has time-stamped likes too: its cases are the likes in time order, and
+    /// no candidate is an item the user rated; microlens (no ratings) is refused by name.
+    @Test func synthlensUsersBecomeCasesAndMicroLensIsRefused() throws {
+        let c = try ConfigurationLoader.resolve(file: nil, overrides: ["data.protocol=sequential", "data.dataset=synthlens", "data.preset=tiny-appeal"])
+        let d = try DatasetSplits.dataset(c, root: Fixtures.repositoryRoot)
+        let s = try SequentialProtocol.splits(c, dataset: d)
+        #expect(s.users > 0 && s.test.count == s.users && s.users + s.usersLeftOut == Set(d.ratings.map(\.user)).count)
+        let likes = Dictionary(grouping: d.ratings.filter { $0.rating > 3 }, by: \.user)
+        for x in s.test {
+            let order = likes[x.user]!.sorted { ($0.timestamp, $0.item) < ($1.timestamp, $1.item) }.map(\.item)
+            #expect(order.last == x.target && Array(order.dropLast().suffix(c.sequence.maxHistory)) == x.history)
+            #expect(x.negatives.count == 19 && Set(x.negatives).isDisjoint(with: s.rated[x.user]!))
+        }
+        #expect(throws: ConfigurationError("config defaults: key 'data.dataset' must be ml100k or synthlens in the sequential protocol (it orders their time-stamped ratings)")) {
+            try ConfigurationLoader.resolve(file: nil, overrides: ["data.protocol=sequential", "data.dataset=microlens"])
+        }
+    }
+}
+
 @Suite("ID baselines in the sequential protocol")
 struct SequentialBaselinesTests {
     /// A planted chain: every user likes items 0, 1, 2, ... of a 30-item cycle in order, from an

@@ -33,7 +33,8 @@ enum ConfigurationValidation {
             try require(q == .init(), "sequence", "is read in the sequential protocol only (set data.protocol=sequential)")
             try require(c.model != .mllmMSR, "data.protocol", "must be sequential for model mllm-msr (it ranks candidates in issue 28's protocol)")
         } else {
-            try require(c.data.dataset == "ml100k", "data.dataset", "must be ml100k in the sequential protocol (it reads MovieLens-100K's time-stamped ratings)")
+            try require(c.data.dataset == "ml100k" || c.data.dataset == "synthlens", "data.dataset",
+                        "must be ml100k or synthlens in the sequential protocol (it orders their time-stamped ratings)")
             try require(c.model == .atflrec || c.model == .mllmMSR || c.model == .gru4rec || c.model == .sasrec, "model",
                         "\(c.model.rawValue) is not run in the sequential protocol (atflrec, mllm-msr, gru4rec and sasrec are)")
         }

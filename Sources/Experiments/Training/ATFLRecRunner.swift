@@ -58,7 +58,7 @@ public final class ATFLRecSetup {
     public func splits() throws -> RecommendationSplits {
         let c = configuration
         if c.isSequential {
-            return SequentialProtocol.samples(try SequentialProtocol.splits(c, catalogue: dataset.items, root: root), c,
+            return SequentialProtocol.samples(try SequentialProtocol.splits(c, dataset: dataset), c,
                                               historyLength: c.data.historyLength)
         }
         var splits = DatasetSplits.splits(of: dataset, c)

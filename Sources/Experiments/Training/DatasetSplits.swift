@@ -14,7 +14,7 @@ public enum DatasetSplits {
     public static func load(_ c: ExperimentConfiguration, root: URL = URL(fileURLWithPath: ".")) throws -> RecommendationSplits {
         let d = try dataset(c, root: root)
         guard c.isSequential else { return splits(of: d, c) }
-        return SequentialProtocol.samples(try SequentialProtocol.splits(c, catalogue: d.items, root: root), c, historyLength: nil)
+        return SequentialProtocol.samples(try SequentialProtocol.splits(c, dataset: d), c, historyLength: nil)
     }
 
     public static func splits(of dataset: RecDataset, _ c: ExperimentConfiguration) -> RecommendationSplits {

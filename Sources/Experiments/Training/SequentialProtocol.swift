@@ -3,7 +3,7 @@ import Foundation
 import RecData
 import SeededRandom
 
-// Issue 28's sequential protocol for every model that runs in it (data.protocol = sequential):
+// Issue 28's sequential protocol for every model that runs in it, on ml100k or synthlens (data.protocol = sequential):
 // the cases of RecData/SequentialSamples built from a configuration, the labelled samples the
 // pointwise models (ATFLRec, GRU4Rec, SASRec) train and are scored on, and HR@K, NDCG@K and
 // the candidate AUC read back from a run's predictions. Model mllm-msr uses the same cases and
@@ -17,14 +17,15 @@ import SeededRandom
 // id / (negatives + 1).
 
 public enum SequentialProtocol {
-    /// The cases of configuration `c` over the items of `catalogue` (MovieLens-100K's ratings
-    /// under `root`): `sequence`'s lengths and negatives, the validation and test candidates
-    /// from candidate seed 0 (the same for every model and seed), training positions by the
-    /// run's seed.
-    public static func splits(_ c: ExperimentConfiguration, catalogue: [Int], root: URL) throws -> SequentialSplits {
+    /// The cases of configuration `c` over `dataset`'s time-stamped ratings and catalogue:
+    /// `sequence`'s lengths and negatives, the validation and test candidates from candidate
+    /// seed 0 (the same for every model and seed), training positions by the run's seed.
+    public static func splits(_ c: ExperimentConfiguration, dataset: RecDataset) throws -> SequentialSplits {
+        guard !dataset.ratings.isEmpty else {
+            throw ConfigurationError("data.dataset '\(c.data.dataset)': no time-stamped ratings to order (the sequential protocol runs on ml100k and synthlens)")
+        }
         let q = c.sequence
-        let ml = try MovieLens100K.load(directory: root.appendingPathComponent(MovieLens100K.defaultDirectory).path)
-        return try SequentialSamples.build(ml.ratings, catalogue: catalogue, minimumLength: q.minimumLength, maxHistory: q.maxHistory,
+        return try SequentialSamples.build(dataset.ratings, catalogue: dataset.items, minimumLength: q.minimumLength, maxHistory: q.maxHistory,
                                            negatives: q.negatives, candidateSeed: 0,
                                            trainPositionsPerUser: q.trainPositionsPerUser == 0 ? nil : q.trainPositionsPerUser, seed: c.seed)
     }

@@ -51,8 +51,8 @@ public final class SequentialSetup {
         let q = c.sequence
         network = RecurrentPreferenceNetwork(backbone: backbone, representation: c.text.representation == .firstToken ? .firstToken : .maskedMean,
                                              gradientBlocks: q.gradientBlocks == 0 ? nil : q.gradientBlocks, random: &initRandom)
-        let dataset = try RecDataset.movieLens(root: root)
-        splits = try SequentialProtocol.splits(c, catalogue: dataset.items, root: root)
+        let dataset = try DatasetSplits.dataset(c, root: root)
+        splits = try SequentialProtocol.splits(c, dataset: dataset)
         let descriptors = q.summaryPhrases > 0 ? try ItemSummaries.load(dataset, root: root, workers: max(1, c.threads)) : [:]
         var texts: [Int: String] = [:]
         for item in dataset.items {

@@ -35,7 +35,7 @@ public struct TrainedRun {
             // Every validation user, not the run's early-stopping subsample.
             var whole = configuration
             whole.training.validationSamples = 0
-            all = SequentialProtocol.samples(try SequentialProtocol.splits(whole, catalogue: setup.dataset.items, root: setup.root), whole,
+            all = SequentialProtocol.samples(try SequentialProtocol.splits(whole, dataset: setup.dataset), whole,
                                              historyLength: configuration.data.historyLength)
         } else {
             all = DatasetSplits.splits(of: setup.dataset, configuration)
