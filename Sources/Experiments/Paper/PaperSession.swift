@@ -406,7 +406,10 @@ public struct PaperSession {
             tableOne: tableOne?.markdown() ?? "", seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
         context.edition = numericsOverride?.rawValue
-        if profile.tables == .sequential { context.protocolSection = ("The sequential protocol and the deviations from MLLM-MSR", sequentialNotes()) }
+        if profile.tables == .sequential {
+            context.protocolSection = ("The sequential protocol and the deviations from MLLM-MSR", sequentialNotes())
+            context.claimsSource = "MLLM-MSR (seeds/mllm-msr-summary.txt)"
+        }
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best
         // checkpoint by the hash the run recorded (not hashed here: checkpoints are not

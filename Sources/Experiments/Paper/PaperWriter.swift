@@ -18,6 +18,8 @@ public struct ReportContext: Sendable {
     /// A section of the report before the tables (title, lines): the sequential profile's
     /// protocol and its deviations from MLLM-MSR. Nil: none.
     public var protocolSection: (title: String, lines: [String])?
+    /// Whose claims the verdicts judge ("the paper"; the sequential profile: MLLM-MSR's seed).
+    public var claimsSource = "the paper"
 
     public init(profile: String, backbone: String, surrogateNotes: [String], environment: [(String, String)],
                 tableOne: String, seeds: [UInt64], totalComputeSeconds: Double, timeByCell: [String] = []) {
@@ -102,7 +104,7 @@ public struct PaperWriter {
         out += "Backbone: \(context.backbone). Seeds: \(context.seeds.map(String.init).joined(separator: ", ")). "
         out += "Total compute (sum of run wall times): \(ProgressLine.duration(context.totalComputeSeconds)).\n\n"
         out += "## What is surrogate\n\n" + context.surrogateNotes.map { "- \($0)\n" }.joined() + "\n"
-        out += "## Claims of the paper and our verdicts\n\n"
+        out += "## Claims of \(context.claimsSource) and our verdicts\n\n"
         out += "Verdicts use the paired test stated in the tables at alpha = 0.05: *holds* when the claimed row leads every "
         out += "other row significantly in every column, *does not hold* when another row leads it significantly, "
         out += "*inconclusive* otherwise; *not run yet* when the plan's runs for the claimed row are not finished.\n\n"
