@@ -55,8 +55,10 @@ public final class ATFLRecSetup {
     /// the run's seed, for early stopping), and test; in the sequential protocol, its cases as
     /// samples (SequentialProtocol.samples: validation already cut to that many users), the
     /// prompt and audio sequence reading each case's last data.historyLength positives.
-    public func splits() throws -> RecommendationSplits {
-        let c = configuration
+    /// `wholeValidation`: every validation sample (`atflrec eval --split validation`).
+    public func splits(wholeValidation: Bool = false) throws -> RecommendationSplits {
+        var c = configuration
+        if wholeValidation { c.training.validationSamples = 0 }
         if c.isSequential {
             return SequentialProtocol.samples(try SequentialProtocol.splits(c, dataset: dataset), c,
                                               historyLength: c.data.historyLength)

@@ -13,10 +13,10 @@ import TextModels
 // case is a user's history and a positive target; each epoch pairs it with the
 // `sequence.trainNegatives` negatives drawn once (SequentialProtocol.trainingCandidates: the
 // same training samples as every other model of the protocol), all scored against one
-// preference vector (the history is encoded once per case). The training rules are ATFLRec's (EpochLoop: Adam,
-// warm-up and decay, accumulation, `checkpoint.h5`, `best.h5`, resume to the same bytes), with
-// batches of `training.batchSize` cases and early stopping on the validation users' mean
-// candidate AUC.
+// preference vector (the history is encoded once per case). The training rules are ATFLRec's
+// (EpochLoop: Adam, warm-up and decay, accumulation, `checkpoint.h5`, `best.h5`, resume to the
+// same bytes), with batches of `training.batchSize` cases and early stopping on the validation
+// users' mean candidate AUC.
 //
 // The test split is every kept user's last positive among its `sequence.negatives` candidates:
 // predictions.csv has one row per (user, candidate) with sample id = user's index x (N + 1) +

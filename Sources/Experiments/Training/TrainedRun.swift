@@ -30,16 +30,7 @@ public struct TrainedRun {
 
     /// Scores of a whole split ("test" or "validation", never subsampled) with its metrics.
     public func evaluate(split: String) throws -> (Predictions, TestEvaluation) {
-        let all: RecommendationSplits
-        if configuration.isSequential {
-            // Every validation user, not the run's early-stopping subsample.
-            var whole = configuration
-            whole.training.validationSamples = 0
-            all = SequentialProtocol.samples(try SequentialProtocol.splits(whole, dataset: setup.dataset), whole,
-                                             historyLength: configuration.data.historyLength)
-        } else {
-            all = DatasetSplits.splits(of: setup.dataset, configuration)
-        }
+        let all = try setup.splits(wholeValidation: true)
         let samples: [RecommendationSample]
         switch split {
         case "test": samples = all.test
