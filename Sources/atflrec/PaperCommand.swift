@@ -24,7 +24,7 @@ struct PaperCommand: ParsableCommand {
 
 /// The options that define a plan and where its files go, shared by run, commands, slurm and render.
 struct PaperPlanOptions: ParsableArguments {
-    @Option(help: "Profile: full (the paper's experiment), fast (full with every 8th audio frame, the exact product; shares full's run store) or quick (pipeline check on tiny synthlens).")
+    @Option(help: "Profile: full (the paper's experiment), fast (full with every 8th audio frame, the exact product; shares full's run store), sequential (issue 28's ranking tables R1-R2, paper/sequential) or quick (pipeline check on tiny synthlens).")
     var profile = "full"
 
     @Option(help: "Number of seeds (0, 1, ...); default: the profile's.")
@@ -89,7 +89,7 @@ struct PaperPlanOptions: ParsableArguments {
 
 /// Which runs one sitting trains (PaperSession.Sitting).
 struct PaperSittingOptions: ParsableArguments {
-    @Option(name: .customLong("only"), help: "Only these models (comma-separated: atflrec, gru4rec, sasrec, lightgcn, graphsage); the tables show what is finished.")
+    @Option(name: .customLong("only"), help: "Only these models (comma-separated: atflrec, mllm-msr, gru4rec, sasrec, lightgcn, graphsage); the tables show what is finished.")
     var only: String?
 
     @Option(name: .customLong("only-datasets"), help: "Only the runs of these datasets (comma-separated, e.g. ml100k).")
@@ -97,6 +97,9 @@ struct PaperSittingOptions: ParsableArguments {
 
     @Option(name: .customLong("only-shots"), help: "Only the runs with these K (comma-separated, e.g. 100).")
     var onlyShots: String?
+
+    @Option(name: .customLong("only-runs"), help: "Only the runs of these names (comma-separated, as --plan-only prints them).")
+    var onlyRuns: String?
 
     @Option(name: .customLong("max-runs"), help: "At most this many missing runs (in plan order).")
     var maxRuns: Int?
@@ -107,7 +110,8 @@ struct PaperSittingOptions: ParsableArguments {
         }
         return PaperSession.Sitting(
             models: try only.map(Self.models), datasets: onlyDatasets.map { Set(Self.list($0)) },
-            shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) }, maxRuns: maxRuns)
+            shots: try onlyShots.map { try Set(Self.list($0).map(Self.shot)) },
+            runNames: onlyRuns.map { Set(Self.list($0)) }, maxRuns: maxRuns)
     }
 
     static func list(_ text: String) -> [String] {
@@ -123,7 +127,7 @@ struct PaperSittingOptions: ParsableArguments {
         var out: Set<ModelKind> = []
         for name in Self.list(list) {
             guard let kind = ModelKind(rawValue: name) else {
-                throw ValidationError("--only: unknown model '\(name)' (atflrec, gru4rec, sasrec, lightgcn, graphsage)")
+                throw ValidationError("--only: unknown model '\(name)' (\(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             out.insert(kind)
         }
@@ -164,6 +168,7 @@ struct PaperRunCommand: ParsableCommand {
         try reportingErrors("paper") {
             let sitting = try sittingOptions.sitting()
             let session = try plan.session()
+            _ = try sitting.select(from: session.plan) { _ in false }  // refuses unknown run names, with --plan-only too
             for line in try session.describePlan() { logToStandardError(line) }
             if planOnly { return }
             if !renderOnly { _ = try session.run(sitting: sitting, log: logToStandardError) }

@@ -59,8 +59,23 @@ struct PaperRunnerTests {
         var two = sitting
         two.maxRuns = 2
         let finished: Set<String> = [expected[0].runName]
-        let part = two.select(from: plan) { finished.contains($0.runName) }
+        let part = try two.select(from: plan) { finished.contains($0.runName) }
         #expect(part.configurations.map(\.runName) == expected.prefix(3).map(\.runName))
+    }
+
+    /// `--only-runs`: exactly the named runs, in plan order whatever the order given; a name
+    /// that is not in the plan is refused by name rather than training nothing.
+    @Test func aSittingByRunNameTrainsThoseRunsInPlanOrder() throws {
+        let plan = PaperPlan(tables: [PaperTables.layouts()], datasets: ["synthlens"], seeds: [0, 1], base: ExperimentConfiguration())
+        let names = plan.configurations.map(\.runName)
+        let sitting = PaperSession.Sitting(runNames: [names[9], names[2]])
+        #expect(!sitting.isWholePlan)
+        let part = try sitting.select(from: plan) { _ in false }
+        #expect(part.configurations.map(\.runName) == [names[2], names[9]])
+        let typo = PaperSession.Sitting(runNames: [names[2], "seq-atflrec-a-00000000"])
+        #expect(throws: ConfigurationError("--only-runs: 'seq-atflrec-a-00000000' is not a run of this plan (`atflrec paper run --plan-only` lists them)")) {
+            _ = try typo.select(from: plan) { _ in false }
+        }
     }
 
     @Test func interruptedPlansContinueAndDeletedRunsAreRecomputedAlone() throws {

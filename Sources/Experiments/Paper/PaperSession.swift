@@ -314,21 +314,33 @@ public struct PaperSession {
         public var models: Set<ModelKind>?
         public var datasets: Set<String>?
         public var shots: Set<Int>?
+        /// Only the runs of these names (as `--plan-only` prints them), e.g. to train one
+        /// table's cells before another's.
+        public var runNames: Set<String>?
         /// Train at most this many of the selected runs that are missing, in plan order.
         public var maxRuns: Int?
 
-        public init(models: Set<ModelKind>? = nil, datasets: Set<String>? = nil, shots: Set<Int>? = nil, maxRuns: Int? = nil) {
+        public init(models: Set<ModelKind>? = nil, datasets: Set<String>? = nil, shots: Set<Int>? = nil,
+                    runNames: Set<String>? = nil, maxRuns: Int? = nil) {
             self.models = models
             self.datasets = datasets
             self.shots = shots
+            self.runNames = runNames
             self.maxRuns = maxRuns
         }
 
-        public var isWholePlan: Bool { models == nil && datasets == nil && shots == nil && maxRuns == nil }
+        public var isWholePlan: Bool { models == nil && datasets == nil && shots == nil && runNames == nil && maxRuns == nil }
 
         /// The part of `plan` this sitting trains: the runs it includes, of which at most
         /// `maxRuns` unfinished ones (the first in plan order); finished ones are kept to be loaded.
-        public func select(from plan: PaperPlan, isFinished: (ExperimentConfiguration) throws -> Bool) rethrows -> PaperPlan {
+        /// A run name that is not in the plan is an error (a typo would otherwise train nothing).
+        public func select(from plan: PaperPlan, isFinished: (ExperimentConfiguration) throws -> Bool) throws -> PaperPlan {
+            if let runNames {
+                let known = Set(plan.configurations.map(\.runName))
+                if let unknown = runNames.sorted().first(where: { !known.contains($0) }) {
+                    throw ConfigurationError("--only-runs: '\(unknown)' is not a run of this plan (`atflrec paper run --plan-only` lists them)")
+                }
+            }
             let selected = PaperPlan(filtering: plan, includes)
             guard let maxRuns else { return selected }
             var kept: Set<String> = [], todo = 0  // membership only; order comes from the plan
@@ -340,7 +352,7 @@ public struct PaperSession {
 
         public func includes(_ c: ExperimentConfiguration) -> Bool {
             (models?.contains(c.model) ?? true) && (datasets?.contains(c.data.dataset) ?? true)
-                && (shots?.contains(c.data.shots) ?? true)
+                && (shots?.contains(c.data.shots) ?? true) && (runNames?.contains(c.runName) ?? true)
         }
     }
 
