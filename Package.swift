@@ -56,7 +56,7 @@ let libraryTargets: [Target] = [
         "NeuralLayers", "Autograd", "TensorCore", "Optimizers", "Evaluation", "SeededRandom",
     ]),
     .target(name: "Experiments", dependencies: [
-        "ATFLRecModel", "Baselines", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
+        "ATFLRecModel", "Baselines", "Autograd", "RecData", "Evaluation", "Optimizers", "AudioFeatures",
         "TextModels", "HDF5Storage", "SeededRandom", "TensorCore", "CBLAS", "CSndfile",
         .product(name: "Crypto", package: "swift-crypto"),
     ]),
@@ -89,7 +89,7 @@ let testTargets: [Target] = [
     .testTarget(name: "RecDataTests", dependencies: ["RecData", "AudioFeatures", "Evaluation", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "SeededRandom", "TestSupport"]),
     .testTarget(name: "ATFLRecModelTests", dependencies: ["ATFLRecModel", "TestSupport"]),
-    .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "TestSupport"]),
+    .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Autograd", "TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Baselines", "RecData", "HDF5Storage", "TensorCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", "TensorCore", .product(name: "Crypto", package: "swift-crypto")]),
 ]

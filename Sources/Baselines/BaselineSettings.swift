@@ -2,12 +2,14 @@
 // factory that builds the model they describe. Unknown keys and wrong types are errors (one line
 // naming the file and the key); defaults live only in the model configuration types.
 
+import Autograd
 import Foundation
 import SeededRandom
 
-/// The four baselines of Table II (raw values equal Experiments' ModelKind names).
+/// The four baselines of Table II and MF, the CF model of CoLLM and CCF-LLM (issue 27; raw values
+/// equal Experiments' ModelKind names).
 public enum BaselineKind: String, Codable, CaseIterable, Sendable {
-    case gru4rec, sasrec, lightgcn, graphsage
+    case gru4rec, sasrec, lightgcn, graphsage, mf
 }
 
 public struct BaselineSettings: Codable, Equatable, Sendable {
@@ -17,6 +19,7 @@ public struct BaselineSettings: Codable, Equatable, Sendable {
     public var sasrec: SASRecConfig?
     public var lightgcn: LightGCNConfig?
     public var graphsage: GraphSAGEConfig?
+    public var mf: MFConfig?
     public var training: BaselineTrainingConfig
     /// Where each value comes from (free text, kept with the run).
     public var notes: [String] = []
@@ -29,6 +32,7 @@ public struct BaselineSettings: Codable, Equatable, Sendable {
         case .sasrec: sasrec = SASRecConfig()
         case .lightgcn: lightgcn = LightGCNConfig()
         case .graphsage: graphsage = GraphSAGEConfig()
+        case .mf: mf = MFConfig()
         }
     }
 
@@ -51,7 +55,8 @@ public struct BaselineSettings: Codable, Equatable, Sendable {
         do { settings = try JSONDecoder().decode(BaselineSettings.self, from: data) } catch let error as DecodingError {
             throw BaselineTrainingError(description: "\(source): \(describe(error))")
         }
-        let present = [settings.gru4rec != nil, settings.sasrec != nil, settings.lightgcn != nil, settings.graphsage != nil]
+        let present = [settings.gru4rec != nil, settings.sasrec != nil, settings.lightgcn != nil, settings.graphsage != nil,
+                       settings.mf != nil]
         let wanted = BaselineKind.allCases.map { $0 == settings.model }
         guard present == wanted else {
             throw BaselineTrainingError(description: "\(source): needs exactly the '\(settings.model.rawValue)' architecture section")
@@ -61,11 +66,12 @@ public struct BaselineSettings: Codable, Equatable, Sendable {
 
     // Every key a settings file may hold, per object (sections are checked against their own list).
     private static let allowedKeys: [String: [String]] = [
-        "": ["model", "gru4rec", "sasrec", "lightgcn", "graphsage", "training", "notes"],
+        "": ["model", "gru4rec", "sasrec", "lightgcn", "graphsage", "mf", "training", "notes"],
         "gru4rec": ["embeddingSize", "hiddenSize"],
         "sasrec": ["hiddenSize", "heads", "layers", "innerSize", "maxSequenceLength", "layerNormEps", "initializerRange"],
         "lightgcn": ["embeddingSize", "layers"],
         "graphsage": ["embeddingSize", "hiddenSize", "layers"],
+        "mf": ["embeddingSize", "initStd"],
         "training": ["epochs", "batchSize", "learningRate", "weightDecay", "patience"],
     ]
 
@@ -100,12 +106,13 @@ public struct BaselineSettings: Codable, Equatable, Sendable {
         case .sasrec: return SASRec(config: sasrec ?? SASRecConfig(), itemCount: vocabulary.itemCount, random: &random)
         case .lightgcn: return LightGCN(config: lightgcn ?? LightGCNConfig(), graph: graph(), random: &random)
         case .graphsage: return GraphSAGE(config: graphsage ?? GraphSAGEConfig(), graph: graph(), random: &random)
+        case .mf: return MF(config: mf ?? MFConfig(), userCount: vocabulary.userCount, itemCount: vocabulary.itemCount, random: &random)
         }
     }
 }
 
 /// Everything one baseline run produced.
-public struct BaselineRunResult: Sendable {
+public struct BaselineRunResult {
     public var model: any SequenceScorer
     public var report: BaselineTrainingReport
     /// Logits of the test samples, in their order (score = sigmoid(logit)).
@@ -123,8 +130,8 @@ public enum BaselineRun {
         let start = ContinuousClock.now
         let vocabulary = BaselineVocabulary(training: training)
         let train = vocabulary.encode(training)
-        var model = settings.makeModel(vocabulary: vocabulary, training: train, seeds: seeds)
-        let report = try BaselineTrainer.train(&model, training: train, validation: vocabulary.encode(validation),
+        let model = settings.makeModel(vocabulary: vocabulary, training: train, seeds: seeds)
+        let report = try BaselineTrainer.train(model, training: train, validation: vocabulary.encode(validation),
                                                config: settings.training, seeds: seeds)
         let encodedTest = vocabulary.encode(test)
         let logits = model.logits(encodedTest)
@@ -143,20 +150,10 @@ extension BaselineRun {
     /// initial parameters are replaced by `parameters` by name (every one must be there, with its
     /// shape), and `test` is scored as `run` scores it.
     public static func score(_ settings: BaselineSettings, training: [RawInteractionSample], test: [RawInteractionSample],
-                             seeds: SeedBook, parameters: [(name: String, shape: [Int], values: [Float])]) throws -> [Float] {
+                             seeds: SeedBook, parameters: [ParameterValues]) throws -> [Float] {
         let vocabulary = BaselineVocabulary(training: training)
-        var model = settings.makeModel(vocabulary: vocabulary, training: vocabulary.encode(training), seeds: seeds)
-        var set = model.parameters
-        for (i, name) in set.names.enumerated() {
-            guard let stored = parameters.first(where: { $0.name == name }), stored.shape == set.shapes[i] else {
-                throw BaselineTrainingError(description: "checkpoint: parameter '\(name)' \(set.shapes[i]) missing or of another shape")
-            }
-            set.values[i] = stored.values
-        }
-        guard parameters.count == set.names.count else {
-            throw BaselineTrainingError(description: "checkpoint: \(parameters.count) parameters, the model has \(set.names.count)")
-        }
-        model.parameters = set
+        let model = settings.makeModel(vocabulary: vocabulary, training: vocabulary.encode(training), seeds: seeds)
+        try model.load(parameters)
         return model.logits(vocabulary.encode(test))
     }
 }

@@ -3,11 +3,15 @@
 // shuffled mini-batches of the K few-shot samples, validation AUC after every epoch, early stopping with patience, and the
 // parameters of the best validation epoch restored at the end (RecBole's trainer: valid_metric
 // AUC, stopping_step). Randomness: the sample order only, from the `.shuffling` stream.
+// Each step: one tape, the batch's logits, mean BCE (Tape.bceWithLogits), backward, Adam over the
+// model's named variables (Optimizers' AdamVariables).
 
+import Autograd
 import Evaluation
 import Foundation
 import Optimizers
 import SeededRandom
+import TensorCore
 
 public struct BaselineTrainingConfig: Sendable, Equatable, Codable {
     public var epochs: Int = 300          // RecBole epochs (upper bound; early stopping ends sooner)
@@ -37,8 +41,8 @@ public struct BaselineTrainingError: Error, CustomStringConvertible, Sendable {
 public enum BaselineTrainer {
     /// Trains `model` in place and leaves it with the parameters of its best validation epoch.
     /// Throws when the training set is empty or the validation set lacks one of the two labels.
-    public static func train<M: SequenceScorer>(
-        _ model: inout M, training: [BaselineSample], validation: [BaselineSample],
+    public static func train(
+        _ model: any SequenceScorer, training: [BaselineSample], validation: [BaselineSample],
         config: BaselineTrainingConfig, seeds: SeedBook
     ) throws -> BaselineTrainingReport {
         guard !training.isEmpty else { throw BaselineTrainingError(description: "\(model.name): no training samples") }
@@ -50,34 +54,39 @@ public enum BaselineTrainer {
             throw BaselineTrainingError(description: "\(model.name): validation set needs both labels for AUC")
         }
         var shuffle = seeds.stream(.shuffling)
+        let parameters = model.namedParameters
         var adam = Adam(configuration: AdamConfiguration(learningRate: config.learningRate, weightDecay: config.weightDecay),
-                        parameters: zip(model.parameters.names, model.parameters.values).map { ($0, $1.count) })
+                        variables: parameters)
         var report = BaselineTrainingReport()
-        var best = model.parameters
+        var best = parameters.map(\.1.value)
         var order = Array(training.indices)
         for epoch in 0..<config.epochs {
             shuffle.shuffle(&order)
             var lossSum: Float = 0, batches = 0
             for start in stride(from: 0, to: order.count, by: config.batchSize) {
                 let batch = order[start..<min(start + config.batchSize, order.count)].map { training[$0] }
-                let (_, loss, gradients) = model.lossAndGradients(batch)
-                adam.step(learningRate: config.learningRate, values: &model.parameters.values,
-                          gradients: gradients.values.map { Optional($0) })
-                lossSum += loss
+                for (_, p) in parameters { p.zeroGrad() }
+                let tape = Tape<Float>()
+                let loss = tape.bceWithLogits(model.logits(batch, on: tape),
+                                              targets: Tensor(shape: [batch.count], scalars: batch.map(\.label)))
+                tape.backward(loss)
+                adam.step(learningRate: config.learningRate, variables: parameters)
+                lossSum += loss.value.scalar
                 batches += 1
             }
+            for (_, p) in parameters { p.zeroGrad() }
             report.trainingLoss.append(lossSum / Float(batches))
             let auc = try logitAUC(labels: validationLabels, logits: model.logits(validation))
             report.validationAUC.append(auc)
             if auc > report.bestValidationAUC {
                 report.bestValidationAUC = auc
                 report.bestEpoch = epoch
-                best = model.parameters
+                best = parameters.map(\.1.value)
             } else if epoch - report.bestEpoch >= config.patience {
                 break
             }
         }
-        model.parameters = best
+        for ((_, p), value) in zip(parameters, best) { p.value = value }
         return report
     }
 }

@@ -12,8 +12,11 @@
 //   most a few thousand nodes); no dropout.
 // Shapes: N nodes, C embedding size, Hd hidden size, L layers.
 
+import Autograd
 import Foundation
+import NeuralLayers
 import SeededRandom
+import TensorCore
 
 public struct GraphSAGEConfig: Sendable, Equatable, Codable {
     public var embeddingSize: Int = 64  // input node features
@@ -30,9 +33,11 @@ public struct GraphSAGE: SequenceScorer {
     public let name = "GraphSAGE"
     public let config: GraphSAGEConfig
     public let graph: InteractionGraph
-    public var parameters = ParameterSet()
-    private let pUser, pItem: Int
-    private var convs: [(l: Int, lb: Int, r: Int)] = []
+    let userEmbedding, itemEmbedding: Variable<Float>
+    /// SAGEConv layers: lin_l on the neighbour mean (with bias), lin_r on the node itself (without).
+    let convs: [(neighbours: Linear<Float>, root: Linear<Float>)]
+    /// Mean aggregation: row i has 1/deg(i) at each neighbour (a node without any gets a zero row).
+    let aggregation: CSRMatrix<Float>
 
     /// Embeddings Xavier-uniform (as the other graph baseline); SAGEConv's linear layers as
     /// torch.nn.Linear / PyG Linear: weight and bias U(+-1/sqrt(fan in)).
@@ -40,99 +45,42 @@ public struct GraphSAGE: SequenceScorer {
         self.config = config
         self.graph = graph
         let c = config.embeddingSize
-        func uniform(_ n: Int, _ bound: Float) -> [Float] {
-            var v = [Float](repeating: 0, count: n)
+        func uniform(_ name: String, _ shape: [Int], _ bound: Float) -> Variable<Float> {
+            var v = [Float](repeating: 0, count: shape.reduce(1, *))
             random.fillUniform(&v, low: -bound, high: bound)
-            return v
+            return parameter(name, shape, v)
         }
-        pUser = parameters.append("user_embedding.weight", shape: [graph.userCount, c],
-                                  values: uniform(graph.userCount * c, xavierBound(fanIn: c, fanOut: graph.userCount)))
-        pItem = parameters.append("item_embedding.weight", shape: [graph.itemCount, c],
-                                  values: uniform(graph.itemCount * c, xavierBound(fanIn: c, fanOut: graph.itemCount)))
+        userEmbedding = uniform("user_embedding.weight", [graph.userCount, c], xavierBound(fanIn: c, fanOut: graph.userCount))
+        itemEmbedding = uniform("item_embedding.weight", [graph.itemCount, c], xavierBound(fanIn: c, fanOut: graph.itemCount))
+        var convs: [(neighbours: Linear<Float>, root: Linear<Float>)] = []
         for l in 0..<config.layers {
             let input = l == 0 ? c : config.hiddenSize, output = config.hiddenSize
             let bound = 1 / Float(input).squareRoot()
-            convs.append((
-                l: parameters.append("convs.\(l).lin_l.weight", shape: [output, input], values: uniform(output * input, bound)),
-                lb: parameters.append("convs.\(l).lin_l.bias", shape: [output], values: uniform(output, bound)),
-                r: parameters.append("convs.\(l).lin_r.weight", shape: [output, input], values: uniform(output * input, bound))))
+            let weight = uniform("weight", [output, input], bound), bias = uniform("bias", [output], bound)
+            convs.append((neighbours: Linear(weight: weight, bias: bias),
+                          root: Linear(weight: uniform("weight", [output, input], bound), bias: nil)))
         }
+        self.convs = convs
+        aggregation = graph.adjacency { i, _ in 1 / Float(graph.neighbours[i].count) }
+    }
+
+    public var namedParameters: [(String, Variable<Float>)] {
+        [("user_embedding.weight", userEmbedding), ("item_embedding.weight", itemEmbedding)]
+            + convs.enumerated().flatMap { l, conv in
+                conv.neighbours.namedParameters(prefix: "convs.\(l).lin_l.") + conv.root.namedParameters(prefix: "convs.\(l).lin_r.")
+            }
     }
 
     /// The mean-aggregation matrix (row i: 1/deg(i) at each neighbour) as dense N x N (for tests).
-    public func meanAggregation() -> [Float] {
-        let n = graph.nodeCount
-        var m = [Float](repeating: 0, count: n * n)
-        for (i, list) in graph.neighbours.enumerated() {
-            for j in list { m[i * n + j] = 1 / Float(list.count) }
-        }
-        return m
-    }
+    public func meanAggregation() -> [Float] { aggregation.dense() }
 
-    public func logits(_ batch: [BaselineSample]) -> [Float] {
-        let (final, _) = forward()
-        return graphScores(final, width: config.hiddenSize, graph: graph, batch: batch)
-    }
-
-    public func logitsAndGradients(_ batch: [BaselineSample], lossGradient: ([Float]) -> [Float])
-        -> (logits: [Float], gradients: ParameterSet)
-    {
-        let (final, layers) = forward()
-        let hd = config.hiddenSize, n = graph.nodeCount
-        let logits = graphScores(final, width: hd, graph: graph, batch: batch)
-        var dh = [Float](repeating: 0, count: final.count)
-        graphScoresBackward(final, width: hd, graph: graph, batch: batch, dLogits: lossGradient(logits), dFinal: &dh)
-        var grads = parameters.zeros()
-        for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            let cache = layers[l], conv = convs[l]
-            let input = l == 0 ? config.embeddingSize : hd
-            if l < config.layers - 1 {
-                for i in 0..<dh.count where cache.output[i] <= 0 { dh[i] = 0 }  // ReLU
-            }
-            accumulateColumnSums(dh, rows: n, columns: hd, into: &grads.values[conv.lb])
-            let dMean = linearBackward(dh, x: cache.mean, rows: n, inputs: input, weight: parameters.values[conv.l],
-                                       outputs: hd, dWeight: &grads.values[conv.l])
-            var dInput = linearBackward(dh, x: cache.input, rows: n, inputs: input, weight: parameters.values[conv.r],
-                                        outputs: hd, dWeight: &grads.values[conv.r])
-            // mean_i = sum_{j in N(i)} h_j / deg(i): the transpose sends dMean_i / deg(i) to every j.
-            for (i, list) in graph.neighbours.enumerated() where !list.isEmpty {
-                let w = 1 / Float(list.count)
-                for j in list {
-                    for k in 0..<input { dInput[j * input + k] += w * dMean[i * input + k] }
-                }
-            }
-            dh = dInput
-        }
-        let c = config.embeddingSize, userPart = graph.userCount * c
-        grads.values[pUser] = Array(dh[0..<userPart])
-        grads.values[pItem] = Array(dh[userPart...])
-        return (logits, grads)
-    }
-
-    private struct LayerCache {
-        var input: [Float]   // N x in
-        var mean: [Float]    // N x in, neighbour means
-        var output: [Float]  // N x Hd, before ReLU
-    }
-
-    private func forward() -> (final: [Float], layers: [LayerCache]) {
-        let hd = config.hiddenSize, n = graph.nodeCount
-        var h = parameters.values[pUser] + parameters.values[pItem]
-        var caches: [LayerCache] = []
+    /// h' = lin_l(mean of the neighbours' h) + lin_r(h), ReLU between layers, none after the last.
+    public func logits(_ batch: [BaselineSample], on tape: Tape<Float>) -> Variable<Float> {
+        var h = tape.concatenate([userEmbedding, itemEmbedding], axis: 0)
         for (l, conv) in convs.enumerated() {
-            let input = l == 0 ? config.embeddingSize : hd
-            var mean = [Float](repeating: 0, count: n * input)
-            for (i, list) in graph.neighbours.enumerated() where !list.isEmpty {
-                let w = 1 / Float(list.count)
-                for j in list { for k in 0..<input { mean[i * input + k] += w * h[j * input + k] } }
-            }
-            var out = linearForward(mean, rows: n, inputs: input, weight: parameters.values[conv.l],
-                                    bias: parameters.values[conv.lb], outputs: hd)
-            let root = linearForward(h, rows: n, inputs: input, weight: parameters.values[conv.r], bias: nil, outputs: hd)
-            for i in 0..<out.count { out[i] += root[i] }
-            caches.append(LayerCache(input: h, mean: mean, output: out))
-            h = l < config.layers - 1 ? out.map { max($0, 0) } : out
+            let out = tape.add(conv.neighbours(tape.sparseMatmul(aggregation, h), on: tape), conv.root(h, on: tape))
+            h = l < convs.count - 1 ? tape.relu(out) : out
         }
-        return (h, caches)
+        return tape.graphLogits(h, graph: graph, batch: batch)
     }
 }

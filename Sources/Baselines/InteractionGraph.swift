@@ -1,3 +1,5 @@
+import Autograd
+
 // The user-item graph of the graph baselines, built from the training samples only.
 //
 // Edges (undirected, deduplicated): (user, h) for every item h in the history of every training
@@ -50,32 +52,37 @@ public struct InteractionGraph: Sendable, Equatable {
     }
 }
 
-/// Graph models: logit = <mean of the final vectors of the history items, final vector of the target>.
-/// `final` is N x C; returns the logits (B) and, given dLogits, accumulates dFinal (N x C).
-func graphScores(_ final: [Float], width c: Int, graph: InteractionGraph, batch: [BaselineSample]) -> [Float] {
-    batch.map { s in
-        guard !s.history.isEmpty else { return 0 }
-        let t = graph.itemNode(s.target) * c
-        var z: Float = 0
-        for j in 0..<c {
-            var u: Float = 0
-            for h in s.history { u += final[graph.itemNode(h) * c + j] }
-            z += u / Float(s.history.count) * final[t + j]
+extension InteractionGraph {
+    /// The sparse matrix with entry (i, j) = weight(i, j) for every edge, each row's entries in
+    /// ascending neighbour order (so each row sums in the order the references' loops do).
+    func adjacency(weight: (_ i: Int, _ j: Int) -> Float) -> CSRMatrix<Float> {
+        var rowStart = [0], columns: [Int] = [], values: [Float] = []
+        for (i, list) in neighbours.enumerated() {
+            for j in list { columns.append(j); values.append(weight(i, j)) }
+            rowStart.append(columns.count)
         }
-        return z
+        return CSRMatrix(rows: nodeCount, columns: nodeCount, rowStart: rowStart, columnIndex: columns, values: values)
     }
 }
 
-func graphScoresBackward(_ final: [Float], width c: Int, graph: InteractionGraph, batch: [BaselineSample],
-                         dLogits: [Float], dFinal: inout [Float]) {
-    for (b, s) in batch.enumerated() where !s.history.isEmpty {
-        let t = graph.itemNode(s.target) * c
-        let share = dLogits[b] / Float(s.history.count)
-        for j in 0..<c {
-            var u: Float = 0
-            for h in s.history { u += final[graph.itemNode(h) * c + j] }
-            dFinal[t + j] += dLogits[b] * u / Float(s.history.count)
-            for h in s.history { dFinal[graph.itemNode(h) * c + j] += share * final[t + j] }
-        }
+extension CSRMatrix where Scalar == Float {
+    /// The same matrix dense, row-major (for tests).
+    func dense() -> [Float] {
+        var m = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { m[r * columns + columnIndex[e]] = values[e] } }
+        return m
+    }
+}
+
+extension Tape where Scalar == Float {
+    /// Graph models' logits (ScoringProtocol): <mean of the final vectors of the history items,
+    /// final vector of the target>, from `final` [N, C].
+    func graphLogits(_ final: Variable<Float>, graph: InteractionGraph, batch: [BaselineSample]) -> Variable<Float> {
+        // An empty history pools one stand-in row (the target's) and is then scored 0.
+        let histories = batch.map { $0.history.isEmpty ? [$0.target] : $0.history }
+        let rows = embedding(final, ids: histories.flatMap { $0.map(graph.itemNode) })
+        let u = segmentPool(rows, counts: histories.map(\.count), .mean)
+        let v = embedding(final, ids: batch.map { graph.itemNode($0.target) })
+        return protocolLogits(u, v, hasHistory: batch.map { !$0.history.isEmpty })
     }
 }

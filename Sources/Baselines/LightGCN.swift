@@ -14,8 +14,10 @@
 //   decay (reg_weight) instead of RecBole's per-batch embedding norm.
 // Shapes: N = U + I nodes, C embedding size, L layers.
 
+import Autograd
 import Foundation
 import SeededRandom
+import TensorCore
 
 public struct LightGCNConfig: Sendable, Equatable, Codable {
     public var embeddingSize: Int = 64  // RecBole embedding_size
@@ -30,87 +32,43 @@ public struct LightGCN: SequenceScorer {
     public let name = "LightGCN"
     public let config: LightGCNConfig
     public let graph: InteractionGraph
-    public var parameters = ParameterSet()
-    private let pUser, pItem: Int
-    /// Symmetric normalised adjacency as (neighbour, weight) lists, weight 1/sqrt(d_i d_j).
-    private let normalized: [[(node: Int, weight: Float)]]
+    let userEmbedding, itemEmbedding: Variable<Float>
+    /// Symmetric normalised adjacency D^-1/2 A D^-1/2, weight 1/sqrt(d_i d_j) per edge.
+    let normalized: CSRMatrix<Float>
 
     /// RecBole's initialisation: Xavier-uniform user and item embeddings.
     public init(config: LightGCNConfig, graph: InteractionGraph, random: inout RandomStream) {
         self.config = config
         self.graph = graph
         let c = config.embeddingSize
-        func xavier(_ rows: Int) -> [Float] {
+        func xavier(_ name: String, _ rows: Int) -> Variable<Float> {
             var v = [Float](repeating: 0, count: rows * c)
             let bound = xavierBound(fanIn: c, fanOut: rows)
             random.fillUniform(&v, low: -bound, high: bound)
-            return v
+            return parameter(name, [rows, c], v)
         }
-        pUser = parameters.append("user_embedding.weight", shape: [graph.userCount, c], values: xavier(graph.userCount))
-        pItem = parameters.append("item_embedding.weight", shape: [graph.itemCount, c], values: xavier(graph.itemCount))
+        userEmbedding = xavier("user_embedding.weight", graph.userCount)
+        itemEmbedding = xavier("item_embedding.weight", graph.itemCount)
         let degree = graph.neighbours.map { Double($0.count) }
-        normalized = graph.neighbours.enumerated().map { i, list in
-            list.map { j in (node: j, weight: Float(1 / (degree[i] * degree[j]).squareRoot())) }
-        }
+        normalized = graph.adjacency { i, j in Float(1 / (degree[i] * degree[j]).squareRoot()) }
+    }
+
+    public var namedParameters: [(String, Variable<Float>)] {
+        [("user_embedding.weight", userEmbedding), ("item_embedding.weight", itemEmbedding)]
     }
 
     /// The normalised adjacency D^-1/2 A D^-1/2 as a dense N x N matrix (for tests).
-    public func normalizedAdjacency() -> [Float] {
-        let n = graph.nodeCount
-        var m = [Float](repeating: 0, count: n * n)
-        for (i, list) in normalized.enumerated() { for e in list { m[i * n + e.node] = e.weight } }
-        return m
-    }
+    public func normalizedAdjacency() -> [Float] { normalized.dense() }
 
-    public func logits(_ batch: [BaselineSample]) -> [Float] {
-        graphScores(finalEmbeddings(), width: config.embeddingSize, graph: graph, batch: batch)
-    }
-
-    public func logitsAndGradients(_ batch: [BaselineSample], lossGradient: ([Float]) -> [Float])
-        -> (logits: [Float], gradients: ParameterSet)
-    {
-        let c = config.embeddingSize
-        let final = finalEmbeddings()
-        let logits = graphScores(final, width: c, graph: graph, batch: batch)
-        var dFinal = [Float](repeating: 0, count: final.count)
-        graphScoresBackward(final, width: c, graph: graph, batch: batch, dLogits: lossGradient(logits), dFinal: &dFinal)
-        // final = mean_l E_l and E_l = A^l E_0 with A symmetric, so dE_0 = sum_l A^l dFinal / (L+1),
-        // accumulated Horner-style: g = dF/(L+1); repeat L times: g = A g + dF/(L+1).
-        let share = 1 / Float(config.layers + 1)
-        let scaled = dFinal.map { $0 * share }
-        var g = scaled
-        for _ in 0..<config.layers {
-            g = propagate(g)
-            for i in 0..<g.count { g[i] += scaled[i] }
-        }
-        var grads = parameters.zeros()
-        let userPart = graph.userCount * c
-        grads.values[pUser] = Array(g[0..<userPart])
-        grads.values[pItem] = Array(g[userPart...])
-        return (logits, grads)
-    }
-
-    /// mean(E_0, ..., E_L) (N x C).
-    private func finalEmbeddings() -> [Float] {
-        var e = parameters.values[pUser] + parameters.values[pItem]
+    /// final = mean(E_0, ..., E_L), E_{l+1} = D^-1/2 A D^-1/2 E_l, E_0 = users then items.
+    public func logits(_ batch: [BaselineSample], on tape: Tape<Float>) -> Variable<Float> {
+        var e = tape.concatenate([userEmbedding, itemEmbedding], axis: 0)
         var total = e
         for _ in 0..<config.layers {
-            e = propagate(e)
-            for i in 0..<total.count { total[i] += e[i] }
+            e = tape.sparseMatmul(normalized, e)
+            total = tape.add(total, e)
         }
-        let share = 1 / Float(config.layers + 1)
-        return total.map { $0 * share }
-    }
-
-    /// D^-1/2 A D^-1/2 X for X (N x C); the matrix is symmetric, so this is also the backward.
-    private func propagate(_ x: [Float]) -> [Float] {
-        let c = config.embeddingSize
-        var y = [Float](repeating: 0, count: x.count)
-        for (i, list) in normalized.enumerated() {
-            for e in list {
-                for j in 0..<c { y[i * c + j] += e.weight * x[e.node * c + j] }
-            }
-        }
-        return y
+        let final = tape.scale(total, 1 / Float(config.layers + 1))
+        return tape.graphLogits(final, graph: graph, batch: batch)
     }
 }

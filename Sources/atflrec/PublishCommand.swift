@@ -9,7 +9,7 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Write a run's trained model (parameters and buffers, no optimizer state) for paper/models/.")
 
-    @Option(name: .customLong("run"), help: "Run directory holding config.json and best.h5.")
+    @Option(name: .customLong("run"), help: "Run directory holding config.json and best.h5 (and predictions.csv; without it the model is re-scored).")
     var runDirectory: String
 
     @Option(help: "Committed results of the run (its result.json is checked against the model); default paper/runs/<run>.")
@@ -25,7 +25,7 @@ struct PublishCommand: ParsableCommand {
             let committedDir = URL(fileURLWithPath: committed ?? "paper/runs/\(name)")
             let destination = URL(fileURLWithPath: output ?? "\(PublishedModels.folder)/\(name)")
             let (sha, bytes) = try PublishedModels.publish(run: run, committedResult: committedDir.appendingPathComponent("result.json"),
-                                                           destination: destination)
+                                                           destination: destination, root: URL(fileURLWithPath: "."))
             print("\(name): \(destination.path)/best.h5, \(bytes) bytes, model tensors sha256 \(sha)")
         } catch {
             FileHandle.standardError.write(Data("atflrec publish: \(error)\n".utf8))

@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 import HDF5Storage
 import SeededRandom
@@ -51,19 +52,17 @@ struct BaselineFixture {
         }
     }
 
-    /// Replaces every parameter of `parameters` with the fixture's (names and shapes must match).
-    func load(into parameters: inout ParameterSet) throws {
+    /// Replaces every parameter of `model` with the fixture's (names and shapes must match).
+    func load(into model: any SequenceScorer) throws {
+        let names = model.namedParameters.map(\.0)
         let stored = try reader.children(of: "parameters")
-        guard stored == parameters.names.sorted() else {
-            throw FixtureError("parameter names differ: fixture \(stored), model \(parameters.names.sorted())")
+        guard stored == names.sorted() else {
+            throw FixtureError("parameter names differ: fixture \(stored), model \(names.sorted())")
         }
-        for (k, name) in parameters.names.enumerated() {
+        try model.load(try names.map { name in
             let array = try reader.read(Float.self, "parameters/" + name)
-            guard array.shape == parameters.shapes[k] else {
-                throw FixtureError("\(name): fixture shape \(array.shape), model \(parameters.shapes[k])")
-            }
-            parameters.values[k] = array.values
-        }
+            return ParameterValues(name: name, shape: array.shape, values: array.values)
+        })
     }
 
     func gradient(_ name: String) throws -> [Double] {

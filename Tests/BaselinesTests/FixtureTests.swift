@@ -11,20 +11,20 @@ import TestSupport
 // dozen float32 operations), gradients 1e-4 absolute plus 1e-4 relative (back-propagation through
 // time / two attention blocks accumulates more float32 rounding).
 
-private func check<M: SequenceScorer>(_ model: M, _ fixture: BaselineFixture, _ label: String) throws {
+private func check(_ model: any SequenceScorer, _ fixture: BaselineFixture, _ label: String) throws {
     let (logits, loss, gradients) = model.lossAndGradients(fixture.samples)
     let expectedLogits = try fixture.reader.read(Double.self, "logits").values
     expectClose(logits, expectedLogits, atol: 1e-5, rtol: 1e-5, "\(label) logits (float32 rounding)")
     let expectedLoss = try fixture.double("loss")
     expectClose([loss], [expectedLoss], atol: 1e-5, rtol: 1e-5, "\(label) loss (float32 rounding)")
     // The plain forward path must agree with the training path exactly.
-    #expect(model.logits(fixture.samples) == logits, "\(label): logits() differs from logitsAndGradients()")
+    #expect(model.logits(fixture.samples) == logits, "\(label): logits() differs from the training tape's")
     var worst = 0.0
-    for (k, name) in gradients.names.enumerated() {
-        let expected = try fixture.gradient(name)
-        expectClose(gradients.values[k], expected, atol: 1e-4, rtol: 1e-4, shape: gradients.shapes[k],
-                    "\(label) gradient \(name) (float32 accumulation)")
-        worst = max(worst, maxAbsError(gradients.values[k], expected))
+    for gradient in gradients {
+        let expected = try fixture.gradient(gradient.name)
+        expectClose(gradient.values, expected, atol: 1e-4, rtol: 1e-4, shape: gradient.shape,
+                    "\(label) gradient \(gradient.name) (float32 accumulation)")
+        worst = max(worst, maxAbsError(gradient.values, expected))
     }
     print("\(label): max |logit err| \(maxAbsError(logits, expectedLogits)), loss err \(abs(Double(loss) - expectedLoss)), max |grad err| \(worst)")
 }
@@ -32,10 +32,10 @@ private func check<M: SequenceScorer>(_ model: M, _ fixture: BaselineFixture, _ 
 @Test func gru4recMatchesPyTorch() throws {
     let fixture = try BaselineFixture("gru4rec")
     var random = SeedBook(seed: 1).stream(.initialization)
-    var model = GRU4Rec(config: GRU4RecConfig(embeddingSize: try fixture.int("embedding_size"),
+    let model = GRU4Rec(config: GRU4RecConfig(embeddingSize: try fixture.int("embedding_size"),
                                               hiddenSize: try fixture.int("hidden_size")),
                         itemCount: try fixture.int("n_items"), random: &random)
-    try fixture.load(into: &model.parameters)
+    try fixture.load(into: model)
     try check(model, fixture, "GRU4Rec")
 }
 
@@ -47,8 +47,8 @@ private func check<M: SequenceScorer>(_ model: M, _ fixture: BaselineFixture, _ 
         layers: try fixture.int("n_layers"), innerSize: try fixture.int("inner_size"),
         maxSequenceLength: try fixture.int("max_seq_length"),
         layerNormEps: Float(try fixture.double("config_layer_norm_eps")))
-    var model = SASRec(config: config, itemCount: try fixture.int("n_items"), random: &random)
-    try fixture.load(into: &model.parameters)
+    let model = SASRec(config: config, itemCount: try fixture.int("n_items"), random: &random)
+    try fixture.load(into: model)
     try check(model, fixture, "SASRec")
 }
 
@@ -65,12 +65,12 @@ private func checkEdges(_ graph: InteractionGraph, _ fixture: BaselineFixture) t
                                  itemCount: try fixture.int("n_items"))
     try checkEdges(graph, fixture)
     var random = SeedBook(seed: 1).stream(.initialization)
-    var model = LightGCN(config: LightGCNConfig(embeddingSize: try fixture.int("embedding_size"),
+    let model = LightGCN(config: LightGCNConfig(embeddingSize: try fixture.int("embedding_size"),
                                                 layers: try fixture.int("n_layers")),
                          graph: graph, random: &random)
     let adjacency = try fixture.reader.read(Double.self, "graph/normalized_adjacency").values
     expectClose(model.normalizedAdjacency(), adjacency, atol: 1e-7, rtol: 1e-6, "D^-1/2 A D^-1/2 (float32 rounding)")
-    try fixture.load(into: &model.parameters)
+    try fixture.load(into: model)
     try check(model, fixture, "LightGCN")
 }
 
@@ -80,12 +80,21 @@ private func checkEdges(_ graph: InteractionGraph, _ fixture: BaselineFixture) t
                                  itemCount: try fixture.int("n_items"))
     try checkEdges(graph, fixture)
     var random = SeedBook(seed: 1).stream(.initialization)
-    var model = GraphSAGE(config: GraphSAGEConfig(embeddingSize: try fixture.int("embedding_size"),
+    let model = GraphSAGE(config: GraphSAGEConfig(embeddingSize: try fixture.int("embedding_size"),
                                                   hiddenSize: try fixture.int("hidden_size"),
                                                   layers: try fixture.int("n_layers")),
                           graph: graph, random: &random)
     let aggregation = try fixture.reader.read(Double.self, "graph/mean_aggregation").values
     expectClose(model.meanAggregation(), aggregation, atol: 1e-7, rtol: 1e-6, "mean aggregation (float32 rounding)")
-    try fixture.load(into: &model.parameters)
+    try fixture.load(into: model)
     try check(model, fixture, "GraphSAGE")
+}
+
+@Test func mfMatchesPyTorch() throws {
+    let fixture = try BaselineFixture("mf")
+    var random = SeedBook(seed: 1).stream(.initialization)
+    let model = MF(config: MFConfig(embeddingSize: try fixture.int("embedding_size")), userCount: try fixture.int("n_users"),
+                   itemCount: try fixture.int("n_items"), random: &random)
+    try fixture.load(into: model)
+    try check(model, fixture, "MF")
 }

@@ -36,6 +36,12 @@ import TestSupport
         #expect(z[0].isFinite, "\(model.name): unknown items must give a finite logit")
         #expect(z[1] == 0, "\(model.name): an empty history scores 0 (probability 0.5)")
     }
+    // MF reads no history: an unseen user is the unknown-user row 0, whatever its history.
+    let mf = MF(config: MFConfig(embeddingSize: 4), userCount: vocabulary.userCount, itemCount: vocabulary.itemCount, random: &random)
+    let u0 = Array(mf.userEmbedding.value.scalars[0..<4]), v = Array(mf.itemEmbedding.value.scalars[4..<8])
+    let expected = zip(u0, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+    let z = mf.logits([BaselineSample(user: nil, history: [], target: 1, label: 0), BaselineSample(user: nil, history: [3, 2], target: 1, label: 0)])
+    expectClose(z, [Double(expected), Double(expected)], atol: 1e-6, rtol: 1e-6, "MF: <unknown user, item 1> (float32 sums)")
 }
 
 @Test func graphEdgesFollowTheStatedRuleAndIgnoreHeldOutSamples() {
@@ -57,27 +63,34 @@ import TestSupport
 
 /// Central differences of the mean BCE loss in Float with step 1e-2 on a handful of entries of
 /// every parameter; Float rounding and curvature limit the agreement to about 1e-3 relative.
-private func checkFiniteDifferences<M: SequenceScorer>(_ model: M, _ batch: [BaselineSample]) {
+/// (Each op's own backward is checked in Double in Tests/AutogradTests; this checks the models'
+/// wiring of them, including the masks for ended and empty histories.)
+private func checkFiniteDifferences(_ model: any SequenceScorer, _ batch: [BaselineSample]) {
     let (_, _, gradients) = model.lossAndGradients(batch)
     let h: Float = 1e-2
-    for k in gradients.names.indices {
-        let count = gradients.values[k].count
+    for ((name, variable), gradient) in zip(model.namedParameters, gradients) {
+        let count = gradient.values.count
         for i in Set([0, count / 3, count / 2, count - 1]).sorted() {
-            var plus = model, minus = model
-            plus.parameters.values[k][i] += h
-            minus.parameters.values[k][i] -= h
-            let lp = Double(plus.lossAndGradients(batch).loss), lm = Double(minus.lossAndGradients(batch).loss)
+            let original = variable.value.scalars[i]
+            variable.value.scalars[i] = original + h
+            let lp = Double(model.lossAndGradients(batch).loss)
+            variable.value.scalars[i] = original - h
+            let lm = Double(model.lossAndGradients(batch).loss)
+            variable.value.scalars[i] = original
             let numeric = (lp - lm) / Double(2 * h)
-            expectClose([gradients.values[k][i]], [numeric], atol: 2e-3, rtol: 2e-2,
-                        "\(model.name) d loss / d \(gradients.names[k])[\(i)] vs central difference (float32, h=1e-2)")
+            expectClose([gradient.values[i]], [numeric], atol: 2e-3, rtol: 2e-2,
+                        "\(model.name) d loss / d \(name)[\(i)] vs central difference (float32, h=1e-2)")
         }
     }
 }
 
 @Test func gradientsMatchFiniteDifferences() {
+    // Histories of different lengths (the shorter ones end before the batch's last step) and
+    // one empty history (scored 0).
     let batch = [BaselineSample(user: 0, history: [1, 2, 3], target: 4, label: 1),
                  BaselineSample(user: 1, history: [4, 5], target: 2, label: 0),
-                 BaselineSample(user: 2, history: [5, 1, 3, 2], target: 5, label: 1)]
+                 BaselineSample(user: 2, history: [5, 1, 3, 2], target: 5, label: 1),
+                 BaselineSample(user: 1, history: [], target: 3, label: 1)]
     let graph = InteractionGraph(training: batch, userCount: 3, itemCount: 6)
     var random = SeedBook(seed: 11).stream(.initialization)
     checkFiniteDifferences(GRU4Rec(config: GRU4RecConfig(embeddingSize: 4, hiddenSize: 3), itemCount: 6, random: &random), batch)
@@ -86,6 +99,8 @@ private func checkFiniteDifferences<M: SequenceScorer>(_ model: M, _ batch: [Bas
     checkFiniteDifferences(LightGCN(config: LightGCNConfig(embeddingSize: 4, layers: 2), graph: graph, random: &random), batch)
     checkFiniteDifferences(GraphSAGE(config: GraphSAGEConfig(embeddingSize: 4, hiddenSize: 3, layers: 2), graph: graph,
                                      random: &random), batch)
+    checkFiniteDifferences(MF(config: MFConfig(embeddingSize: 4), userCount: 3, itemCount: 6, random: &random),
+                           batch + [BaselineSample(user: nil, history: [2], target: 1, label: 0)])
 }
 
 @Test func committedSettingsFilesLoadAndBadOnesFailWithOneLine() throws {

@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 import HDF5Storage
 import Optimizers
@@ -48,17 +49,8 @@ public struct Checkpoint: Equatable {
     /// Gradients accumulated since the last optimizer step (empty: none pending).
     public var accumulatedGradients: [NamedArray] = []
 
-    public struct NamedArray: Equatable {
-        public var name: String
-        public var shape: [Int]
-        public var values: [Float]
-
-        public init(name: String, shape: [Int], values: [Float]) {
-            self.name = name
-            self.shape = shape
-            self.values = values
-        }
-    }
+    /// A named tensor of the checkpoint (Autograd's detached parameter values).
+    public typealias NamedArray = ParameterValues
 
     public init(configuration: ExperimentConfiguration, backboneName: String, backboneSHA256: String,
                 environment: [String: String], step: Int, epoch: Int, bestValidationAUC: Double, bestEpoch: Int,

@@ -14,8 +14,10 @@ public enum ModelKind: String, NamedChoice, CaseIterable, Sendable {
     /// MLLM-MSR adapted to audio (issue 28): recurrent preference inference over blocks of the
     /// history, in the sequential protocol (`sequence` section).
     case mllmMSR = "mllm-msr"
+    /// Matrix factorisation, the CF model of CoLLM and CCF-LLM (issue 27; Baselines/MF.swift).
+    case mf
 
-    /// The four ID baselines, whose settings live in paper/configs/baselines/<model>.json.
+    /// The ID baselines (the paper's four and MF), whose settings live in paper/configs/baselines/<model>.json.
     public var isBaseline: Bool { self != .atflrec && self != .mllmMSR }
 }
 

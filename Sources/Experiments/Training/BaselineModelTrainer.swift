@@ -45,11 +45,10 @@ public struct BaselineModelTrainer: ModelTrainer {
         if configuration.isSequential { try SequentialProtocol.addRanking(to: &result, predictions, configuration) }
         // The model of the best validation epoch, in checkpoint schema v1 (no frozen backbone;
         // no optimizer state: a baseline run takes seconds and is re-run rather than resumed).
-        let p = out.model.parameters
         var checkpoint = Checkpoint(
             configuration: configuration, backboneName: "none", backboneSHA256: "none", environment: ["swift": "6.3.1"],
             step: 0, epoch: result.epochsRun, bestValidationAUC: out.report.bestValidationAUC, bestEpoch: out.report.bestEpoch,
-            parameters: p.names.indices.map { .init(name: p.names[$0], shape: p.shapes[$0], values: p.values[$0]) },
+            parameters: out.model.parameterValues(),
             buffers: [], optimizer: [], randomStates: [])
         checkpoint.trainLossCurve = result.trainLossCurve
         checkpoint.validationAUCCurve = result.validationAUCCurve
@@ -67,7 +66,7 @@ extension BaselineModelTrainer {
         let data = try splits(configuration)
         let logits = try BaselineRun.score(settings, training: data.train.map(Self.raw), test: data.test.map(Self.raw),
                                            seeds: SeedBook(seed: configuration.seed),
-                                           parameters: checkpoint.parameters.map { ($0.name, $0.shape, $0.values) })
+                                           parameters: checkpoint.parameters)
         return Predictions(sampleIDs: data.test.map(\.id), users: data.test.map(\.user), labels: data.test.map(\.label),
                            scores: logits.map { 1 / (1 + Foundation.exp(-Double($0))) })
     }

@@ -54,9 +54,14 @@ extension PublishedModels {
     /// buffers, curves). The model tensors hash is that of the run's best.h5, checked here against
     /// the committed result.json of the run (`committedResult`), and the run's predictions must be
     /// the committed ones byte for byte, so a model is never published
-    /// beside results it did not make.
-    public static func publish(run: URL, committedResult: URL, destination: URL) throws -> (sha256: String, bytes: Int) {
+    /// beside results it did not make. A run directory without predictions.csv (a plan's
+    /// checkpoint folder: the plan writes its results into the run store) is re-scored from its
+    /// best.h5 instead, as `make verify` re-scores a published model.
+    public static func publish(run: URL, committedResult: URL, destination: URL, root: URL) throws -> (sha256: String, bytes: Int) {
         let best = run.appendingPathComponent("best.h5")
+        for file in [best, committedResult] where !FileManager.default.fileExists(atPath: file.path) {
+            throw ConfigurationError("\(file.path) is missing")
+        }
         var checkpoint = try Checkpoint.read(from: best.path)
         let stored = try RunResult.decode(Data(contentsOf: committedResult))
         let tensors = try ModelTensorsHash.ofFile(best.path)
@@ -64,8 +69,12 @@ extension PublishedModels {
             throw ConfigurationError("\(best.path): model tensors hash \(tensors), the committed \(committedResult.path) records \(recorded)")
         }
         let predictions = committedResult.deletingLastPathComponent().appendingPathComponent("predictions.csv")
-        guard try Data(contentsOf: run.appendingPathComponent("predictions.csv")) == Data(contentsOf: predictions) else {
-            throw ConfigurationError("\(run.path)/predictions.csv differs from the committed \(predictions.path): not the committed run's model")
+        guard let committedPredictions = try? Data(contentsOf: predictions) else { throw ConfigurationError("\(predictions.path) is missing") }
+        let runPredictions = run.appendingPathComponent("predictions.csv")
+        let made = FileManager.default.fileExists(atPath: runPredictions.path)
+            ? try Data(contentsOf: runPredictions) : Data(try testPredictions(model: run, root: root).csv().utf8)
+        guard made == committedPredictions else {
+            throw ConfigurationError("\(run.path): its test predictions differ from the committed \(predictions.path): not the committed run's model")
         }
         checkpoint.optimizer = []
         checkpoint.randomStates = []

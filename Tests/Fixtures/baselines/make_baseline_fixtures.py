@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the four baselines of Table II (GRU4Rec, SASRec, LightGCN, GraphSAGE).
+"""Golden fixtures for the four baselines of Table II (GRU4Rec, SASRec, LightGCN, GraphSAGE) and MF.
 
 Run (from the repository root):
-    python3 Tests/Fixtures/baselines/make_baseline_fixtures.py Tests/Fixtures/baselines
+    python3 Tests/Fixtures/baselines/make_baseline_fixtures.py Tests/Fixtures/baselines [MODEL...]
+(MODEL: gru4rec sasrec lightgcn graphsage mf; default all)
 Pins: torch==2.13.0+cpu, h5py==3.16.0, numpy==2.4.6 (requirements/fixtures.txt); CPython 3.11.
 
 For a tiny configuration of each model it writes one HDF5 file with
@@ -27,6 +28,10 @@ What follows which reference (read, not copied; formulas re-derived here):
             normalize=False): h_i' = lin_l(mean_{j in N(i)} h_j) + lin_r(h_i), lin_l with bias,
             lin_r without; ReLU between layers, none after the last (PyG's GraphSAGE basic model).
             Plain PyTorch equivalent (dense mean-aggregation matrix), PyG is not installed here.
+  MF        CoLLM minigpt4/models/rec_base_models.py MatrixFactorization: logit = <user embedding,
+            item embedding>, no biases, BCE with logits. Row 0 of the user table is the shared
+            unknown user, training user u is row u + 1 (Sources/Baselines/MF.swift). Uses
+            torch.nn.functional.embedding. MF reads no history.
 
 Scoring protocol shared by all four (see Sources/Baselines/ScoringProtocol.swift):
   logit(history, target) = <u(history), v(target)>;
@@ -313,10 +318,35 @@ def graphsage(out_dir, gen):
         write_results(f, p, logits, loss)
 
 
+# ---- MF -----------------------------------------------------------------------------------------
+def mf(out_dir, gen):
+    C = 5
+    p = {
+        "user_embedding.weight": init_param(gen, (N_USERS + 1, C), 0.5),  # row 0: unknown user
+        "item_embedding.weight": init_param(gen, (N_ITEMS, C), 0.5),
+    }
+    users = torch.tensor([s[0] + 1 for s in SAMPLES])
+    targets = torch.tensor([s[2] for s in SAMPLES])
+    u = torch.nn.functional.embedding(users, p["user_embedding.weight"])
+    v = torch.nn.functional.embedding(targets, p["item_embedding.weight"])
+    logits = (u * v).sum(dim=-1)
+    loss = bce(logits, labels())
+    loss.backward()
+    with open_fixture(out_dir, "mf.h5") as f:
+        write_common(f, "MF", {"embedding_size": C, "n_users": N_USERS, "n_items": N_ITEMS})
+        write_results(f, p, logits, loss)
+
+
+MODELS = (gru4rec, sasrec, lightgcn, graphsage, mf)
+
+
 def main():
     out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
+    wanted = sys.argv[2:] or [m.__name__ for m in MODELS]
     assert torch.__version__.startswith("2.13.0"), torch.__version__
-    for i, make in enumerate((gru4rec, sasrec, lightgcn, graphsage)):
+    for i, make in enumerate(MODELS):  # each model's generator is seeded by its position
+        if make.__name__ not in wanted:
+            continue
         gen = torch.Generator().manual_seed(1000 + i)
         make(out_dir, gen)
         print("wrote", make.__name__)
