@@ -11,8 +11,12 @@
 #   make paper PROFILE=sequential           issue 28's tables R1-R2: MLLM-MSR adapted to audio, GRU4Rec,
 #                                           SASRec and ATFLRec (a)/(b) ranking 20 candidates per user
 #                                           (paper/sequential; docs/runs.md, "The sequential protocol")
+#   make paper PROFILE=tallrec              issue 27's Table T1: TALLRec's protocol at K = 16, 64, 256, the
+#                                           five ID baselines, (c) text only and ATFLRec (a)/(b), beside
+#                                           TALLRec's printed numbers (paper/tallrec; docs/paper.md)
 #   make paper TEXT_MODEL=/path/to/roberta-base   the paper's backbone, when you have its files
 #   make paper PAPER_ARGS="--only gru4rec,sasrec,lightgcn,graphsage"   one sitting, some models
+#   make paper PAPER_ARGS="--only-runs NAME,NAME"   exactly these runs of the plan (names as --plan-only prints)
 #   make paper PAPER_ARGS="--only atflrec --only-datasets ml100k --only-shots 100 --max-runs 3"   a smaller sitting
 #   make paper PAPER_ARGS=--plan-only       print the plan and its estimated time
 #   make paper JOBS=N                       N runs at once through GNU parallel; Slurm: make paper-slurm
@@ -43,6 +47,9 @@ VERIFY_FAST_BUDGET ?= 0
 # The sequential profile (paper/sequential), likewise: its baseline runs are always re-trained
 # (under a minute each), its MLLM-MSR and ATFLRec runs within this many minutes.
 VERIFY_SEQUENTIAL_BUDGET ?= 0
+# The TALLRec profile (paper/tallrec), likewise: its baseline runs always (seconds each), its
+# ATFLRec runs within this many minutes.
+VERIFY_TALLREC_BUDGET ?= 0
 FRESH ?=
 VERIFY_BUDGET ?= 60
 VERIFY_ARGS ?=
@@ -86,6 +93,10 @@ verify: deps-paper build $(TEST_PREREQUISITES)
 	@if [ "$(PROFILE)" = full ] && [ -z "$(NUMERICS)" ] && [ -f paper/sequential/MANIFEST.sha256 ]; then \
 	  echo "make verify: the sequential profile (paper/sequential)"; \
 	  $(BIN)/atflrec paper verify --profile sequential --budget $(VERIFY_SEQUENTIAL_BUDGET); \
+	fi
+	@if [ "$(PROFILE)" = full ] && [ -z "$(NUMERICS)" ] && [ -f paper/tallrec/MANIFEST.sha256 ]; then \
+	  echo "make verify: the TALLRec profile (paper/tallrec)"; \
+	  $(BIN)/atflrec paper verify --profile tallrec --budget $(VERIFY_TALLREC_BUDGET); \
 	fi
 
 # What the portable kernels cost against the CPU's own (issue 25): one epoch of the ml100k

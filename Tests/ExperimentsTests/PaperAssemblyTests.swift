@@ -56,6 +56,43 @@ struct PaperAssemblyTests {
         #expect(byClaim["max is the best audio stacking pooling"] == .inconclusive)
     }
 
+    /// Issue 27's T1: TALLRec's printed values sit in their cells under TALLRec's name, the
+    /// verdicts judge its claim on the ID rows only and ATFLRec's audio rows against (c).
+    @Test func theTallrecTableShowsTallrecsNumbersAndJudgesItsClaim() {
+        let table = PaperTables.tallrec()
+        let plan = PaperPlan(tables: [table], datasets: ["ml100k"], seeds: [0, 1], base: ExperimentConfiguration())
+        #expect(plan.configurations.count == 8 * 3 * 2)
+        // (c) best of the text and ID rows, (b) above it, (a) below it; seed adds 0.01.
+        let res = results(for: plan) { c in
+            let base: Double
+            switch (c.model, c.lora.layout) {
+            case (.atflrec, .c): base = 0.66
+            case (.atflrec, .b): base = 0.70
+            case (.atflrec, _): base = 0.62
+            default: base = c.model == .mf ? 0.60 : 0.55
+            }
+            return base + Double(c.seed) * 0.01
+        }
+        let rendered = PaperAssembly.tables(plan: plan, tables: [table], results: res) { _, _, _ in 0.001 }
+        let t1 = rendered[0]
+        let text = PaperTables.tallrecTextRow
+        #expect(t1.cells.first { $0.row == text && $0.column == "K=16" }!.paperValue == 0.6724)
+        #expect(t1.cells.first { $0.row == "SASRec" && $0.column == "K=256" }!.paperValue == 0.5225)
+        #expect(t1.cells.first { $0.row == "MF" && $0.column == "K=64" }!.paperValue == nil)
+        let md = t1.markdown()
+        #expect(md.contains("K=16 TALLRec (LLaMA-7B; its baselines)") && md.contains("| 0.6724 |") && md.contains("not in TALLRec's table"))
+        #expect(!md.contains(RenderedTable.notInPaper))
+        // A row not run yet still shows TALLRec's printed value.
+        let unrun = PaperAssembly.tables(plan: plan, tables: [table], results: res.filter { !$0.key.hasPrefix("atflrec-c") }) { _, _, _ in 0.001 }
+        #expect(unrun[0].markdown().contains("| \(text) | not run yet | 0.6724 | not run yet | 0.6748 | not run yet | 0.7198 |"))
+        let verdicts = PaperAssembly.verdicts(rendered) { _, _, _, _ in 0.001 }
+        let byClaim = Dictionary(uniqueKeysWithValues: verdicts.map { ($0.claim, $0.outcome) })
+        // (b) above (c) does not contradict TALLRec's claim, which is about the ID baselines.
+        #expect(byClaim["TALLRec's method (text only, layout (c)) beats every ID baseline at each K (TALLRec, Table 1)"] == .holds)
+        #expect(byClaim["ATFLRec (b) one adapter on fused input beats text only (c) in TALLRec's protocol (ours)"] == .holds)
+        #expect(byClaim["ATFLRec (a) separate adapters beats text only (c) in TALLRec's protocol (ours)"] == .doesNotHold)
+    }
+
     /// Issue 28's tables from runs whose ranks are set by hand: 30 test users, 20 candidates
     /// each; a row's positive sits at a fixed rank for every user, so HR@5 and NDCG@5 are known,
     /// and the real paired test (TableSignificance.pairedRanking) decides the verdicts.

@@ -255,7 +255,7 @@ struct PaperProfileExtensionTests {
         let p = try PaperProfile.load("sequential", root: Fixtures.repositoryRoot)
         #expect(p.tables == .sequential && p.shots.isEmpty && p.datasets == ["ml100k"] && p.runStoreProfile == "sequential")
         let base = try p.base()
-        let plan = PaperPlan(tables: PaperTables.tables(p.tables), datasets: p.datasets, seeds: p.seeds, base: base)
+        let plan = PaperPlan(tables: PaperTables.tables(p.tables, shots: p.shots), datasets: p.datasets, seeds: p.seeds, base: base)
         #expect(plan.configurations.count == 20 && plan.configurations.allSatisfy(\.isSequential))
         #expect(Set(plan.configurations.map(\.model)) == [.gru4rec, .sasrec, .atflrec, .mllmMSR])
         // The audio stride is kept only where the audio branch reads FBank frames.
@@ -264,6 +264,26 @@ struct PaperProfileExtensionTests {
         let file = dir.appendingPathComponent("profile-s.json")
         try Data(#"{"name": "s", "tables": "sequential", "seeds": [0], "shots": [100, 500], "datasets": ["ml100k"]}"#.utf8).write(to: file)
         #expect(throws: ConfigurationError("\(file.path): shots must be left out of a sequential profile (its runs rank every test user's candidates)")) {
+            try PaperProfile.load(file)
+        }
+    }
+
+    /// Issue 27's TALLRec profile: TALLRec's three K, the five ID baselines and layouts (a), (b),
+    /// (c) on ml100k under the exact product, its own run store; a profile without increasing
+    /// sizes is refused.
+    @Test func theTallrecProfileRunsTableT1AtTallrecsK() throws {
+        let p = try PaperProfile.load("tallrec", root: Fixtures.repositoryRoot)
+        #expect(p.tables == .tallrec && p.shots == PaperTables.tallrecShots && p.datasets == ["ml100k"] && p.runStoreProfile == "tallrec")
+        let plan = PaperPlan(tables: PaperTables.tables(p.tables, shots: p.shots), datasets: p.datasets, seeds: p.seeds, base: try p.base())
+        #expect(plan.configurations.count == 8 * 3 * 3)
+        #expect(Set(plan.configurations.map(\.model)) == [.gru4rec, .sasrec, .lightgcn, .graphsage, .mf, .atflrec])
+        #expect(Set(plan.configurations.map(\.data.shots)) == [16, 64, 256])
+        #expect(plan.configurations.allSatisfy { $0.numerics == .exactFMA && !$0.isSequential })
+        #expect(plan.configurations.allSatisfy { $0.audio.frameStride == ($0.model == .atflrec && $0.lora.layout != .c ? 8 : 1) })
+        let dir = try Fixtures.temporaryDirectory("tallrec-profile")
+        let file = dir.appendingPathComponent("profile-t.json")
+        try Data(#"{"name": "t", "tables": "tallrec", "seeds": [0], "shots": [64, 16], "datasets": ["ml100k"]}"#.utf8).write(to: file)
+        #expect(throws: ConfigurationError("\(file.path): shots must be increasing sizes, e.g. [16, 64, 256]")) {
             try PaperProfile.load(file)
         }
     }

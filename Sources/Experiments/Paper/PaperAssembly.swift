@@ -46,6 +46,8 @@ public enum PaperAssembly {
                 var rendered = RenderedTable(id: table.id, title: table.title, dataset: dataset,
                                              rows: table.rows.map(\.label), columns: table.columns.map(\.label), cells: summaries)
                 rendered.isStudy = table.isStudy
+                rendered.reference = table.reference
+                rendered.printedValues = table.paperValues
                 if table.metric == .ranking {
                     let runs = Set(cells.flatMap(\.runs))
                     rendered.rankingK = plan.configurations.first { runs.contains($0.runName) }?.sequence.rankingK
@@ -123,6 +125,17 @@ public enum PaperAssembly {
                 for (stride, row) in PaperTables.strideStudyRows.dropFirst() {
                     out.append(ClaimJudge.noSignificantLoss(claim: "frame stride \(stride) keeps the AUC of every frame (ours, issue 29)",
                                                             table: t, row: row, reference: every))
+                }
+            case "T1":
+                // TALLRec's claim (its Table 1): instruction-tuned text beats the ID baselines,
+                // here on our backbone; then ATFLRec's own, in TALLRec's protocol: audio adds to it.
+                let text = PaperTables.tallrecTextRow
+                let ids = subtable(t, rows: [text] + PaperTables.tallrecIDRows, significance: significance)
+                out.append(ClaimJudge.bestRow(claim: "TALLRec's method (text only, layout (c)) beats every ID baseline at each K (TALLRec, Table 1)",
+                                              table: ids, claimedBest: text))
+                for audio in PaperTables.tallrecAudioRows {
+                    let pair = subtable(t, rows: [audio, text], significance: significance)
+                    out.append(ClaimJudge.bestRow(claim: "\(audio) beats text only (c) in TALLRec's protocol (ours)", table: pair, claimedBest: audio))
                 }
             case "R1":
                 out.append(ClaimJudge.bestRow(claim: "the MLLM-MSR adaptation ranks best among the protocol's models (NDCG@5)", table: t,

@@ -33,8 +33,8 @@ public struct PaperProfile: Codable, Equatable, Sendable {
     public var extends: String?
     /// The matrix product of every table's runs, or nil: each table's own (PaperTable.numerics).
     public var numerics: MatrixProduct?
-    /// Which tables it renders: the paper's (default) or issue 28's sequential ones, whose
-    /// profile names no few-shot sizes (`shots` is empty there).
+    /// Which tables it renders: the paper's (default), issue 28's sequential ones, whose profile
+    /// names no few-shot sizes (`shots` is empty there), or issue 27's TALLRec-protocol table.
     public var tables = TableSet.paper
 
     enum CodingKeys: String, CodingKey {
@@ -132,16 +132,16 @@ public struct PaperProfile: Codable, Equatable, Sendable {
             guard p.shots.isEmpty else {
                 throw ConfigurationError("\(url.path): shots must be left out of a sequential profile (its runs rank every test user's candidates)")
             }
+        case .tallrec:
+            guard !p.shots.isEmpty, p.shots[0] > 0, zip(p.shots, p.shots.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw ConfigurationError("\(url.path): shots must be increasing sizes, e.g. [16, 64, 256]")
+            }
         }
         guard !p.seeds.isEmpty, !p.datasets.isEmpty else {
             throw ConfigurationError("\(url.path): seeds and datasets must not be empty")
         }
         return p
     }
-
-    /// The few-shot sizes; the paper's for a sequential profile, which has none (its tables
-    /// have no K column).
-    public var shotPair: (small: Int, large: Int) { shots.count == 2 ? (shots[0], shots[1]) : PaperTables.paperShots }
 
     /// The first `count` seeds of the profile's sequence 0, 1, 2, ... (count overrides the file).
     public func seeds(count: Int?) -> [UInt64] {

@@ -52,7 +52,7 @@ public struct PaperSession {
         seeds = profile.seeds(count: seedCount)
         datasets = profile.datasets(root: locations.root)
         let product = numerics ?? profile.numerics
-        tables = PaperTables.tables(profile.tables, shots: profile.shotPair).map { table in
+        tables = PaperTables.tables(profile.tables, shots: profile.shots).map { table in
             var t = table
             if let product { t.numerics = product }
             return t
@@ -70,11 +70,11 @@ public struct PaperSession {
         if let parentName = profile.extends {
             // The parent's plan as the parent makes it: its finished runs time this one's.
             let parent = try PaperProfile.load(parentName, root: locations.root)
-            referencePlan = PaperPlan(tables: PaperTables.tables(parent.tables, shots: parent.shotPair), datasets: datasets, seeds: seeds,
+            referencePlan = PaperPlan(tables: PaperTables.tables(parent.tables, shots: parent.shots), datasets: datasets, seeds: seeds,
                                       base: try parent.base(extra: extraOverrides), datasetBases: try datasetBases(parent))
         } else {
             referencePlan = product == nil ? nil
-                : PaperPlan(tables: PaperTables.tables(profile.tables, shots: profile.shotPair), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
+                : PaperPlan(tables: PaperTables.tables(profile.tables, shots: profile.shots), datasets: datasets, seeds: seeds, base: base, datasetBases: bases)
         }
         self.locations = locations
     }
@@ -399,8 +399,8 @@ public struct PaperSession {
         var files = try writer.writeTables(rendered, plan: plan)
         let finished = plan.configurations.filter { results[$0.runName] != nil }
         let seconds = finished.map { results[$0.runName]!.0.wallSeconds }.reduce(0, +)
-        // Table I is the few-shot protocol's instruction template; a sequential profile has none.
-        let tableOne = profile.tables == .paper ? try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root) : nil
+        // Table I is the few-shot protocol's instruction template (TALLRec's too); a sequential profile has none.
+        let tableOne = profile.tables != .sequential ? try TableOne.load(base: base, bases: datasetBases, datasets: datasets, root: locations.root) : nil
         if let tableOne { files += try writer.writeTableOne(tableOne) }
         var context = ReportContext(
             profile: profile.name, backbone: backboneDescription, surrogateNotes: try surrogateNotes(),
@@ -418,9 +418,15 @@ public struct PaperSession {
             tableOne: tableOne?.markdown() ?? "", seeds: seeds, totalComputeSeconds: seconds,
             timeByCell: timeByCell(finished: results.mapValues(\.0)).map(\.line))
         context.edition = numericsOverride?.rawValue
-        if profile.tables == .sequential {
+        switch profile.tables {
+        case .sequential:
             context.protocolSection = ("The sequential protocol and the deviations from MLLM-MSR", sequentialNotes())
             context.claimsSource = "MLLM-MSR (seeds/mllm-msr-summary.txt)"
+        case .tallrec:
+            context.protocolSection = ("TALLRec's protocol and what differs from TALLRec", tallrecNotes())
+            context.claimsSource = "TALLRec (Bao et al., RecSys 2023) and ATFLRec"
+        case .paper:
+            break
         }
         files.append(try writer.writeReport(writer.report(rendered, verdicts: verdicts, context: context)))
         // The manifest covers the outputs, every committed run file, and each run's best
@@ -462,12 +468,26 @@ public struct PaperSession {
             let d = try DatasetSplits.dataset(c, root: locations.root)
             notes.append("\(d.name): audio \(d.audioIsSurrogate ? "SURROGATE" : "real") (\(d.audioDescription))")
         }
-        if profile.tables == .paper {
+        switch profile.tables {
+        case .paper:
             notes.append("Only two values of the paper survive in our copy (ATFLRec 0.6042 at K=100 and 0.6708 at K=500); every other paper cell is marked as not in our copy.")
-        } else {
+        case .sequential:
             notes.append("The item summaries are measured from the surrogate soundtracks (AudioDescriptors): they can recover only what the surrogate encodes (genre voice, release-year tempo; docs/audio.md).")
+        case .tallrec:
+            notes.append("The TALLRec column holds TALLRec's printed AUCs (its Table 1, MovieLens-100K): its method on LLaMA-7B and its GRU and SASRec baselines; they are TALLRec's numbers, not re-runs. The audio rows (a) and (b) hear the surrogate soundtracks.")
         }
         return notes
+    }
+
+    /// The TALLRec profile's protocol, and what differs from TALLRec (issue 27, point 3).
+    func tallrecNotes() -> [String] {
+        let d = base.data
+        return [
+            "Samples: TALLRec's MovieLens-100K protocol, which is also the paper's (RecData): label = rating > 3; the history is the previous \(d.historyLength) rated items in time order, liked and disliked titles listed apart in the instruction prompt (Table I); the last 10,000 samples in time, split 8:1:1 in time order; the K training samples drawn by a seeded shuffle of the training split, the same K for every model of a seed.",
+            "Models: TALLRec's method is LoRA on an instruction-tuned LLM reading the text prompt; on our backbone that is layout (c), MiniLM-L6 (22M parameters) with LoRA and a classifier trained with BCE, instead of LLaMA-7B scoring P(Yes) from its answer tokens. ATFLRec (a) and (b) add the audio branch; the five ID baselines (GRU4Rec, SASRec, LightGCN, GraphSAGE, MF) are trained on the same K samples with TALLRec's baseline protocol (score = sigmoid of the model's output for the target).",
+            "TALLRec's own numbers (its column) are LLaMA-7B's and its baselines' as printed; its GRU is our GRU4Rec row. LightGCN, GraphSAGE and MF are not in its table. The backbones differ by two orders of magnitude in size, so its column is a reference ranking, not a value to match.",
+            "Compute: every 8th audio frame for the audio rows (Study S1: no loss of AUC at stride 8), the exact product; seeds as the profile's.",
+        ]
     }
 
     /// The sequential profile's protocol, from its configuration, and every deviation from

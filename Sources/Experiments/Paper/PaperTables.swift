@@ -32,6 +32,9 @@ public enum TableSet: String, Codable, Sendable {
     case paper
     /// Issue 28's sequential tables (PaperTables.sequential).
     case sequential
+    /// Issue 27's table in TALLRec's few-shot protocol (PaperTables.tallrec), at the profile's
+    /// few-shot sizes (TALLRec's 16, 64 and 256).
+    case tallrec
 }
 
 /// A table of the paper: rows x columns of test-AUC cells.
@@ -44,6 +47,9 @@ public struct PaperTable: Sendable {
     public let claimedBestRow: String
     /// The paper's values by "row|column", where our copy has them.
     public let paperValues: [String: Double]
+    /// Whose values `paperValues` are, when not the ATFLRec paper's (the column is headed by it,
+    /// e.g. TALLRec's table for issue 27's T1).
+    public var reference: TableReference? = nil
     /// The matrix product its runs are made with (issue 31, DETERMINISM.md): the paper's Tables
     /// II-V keep `openblas`, the product their committed runs were made with, until they are
     /// re-made under the exact product; every table added since defaults to `exact-fma`.
@@ -86,6 +92,18 @@ public struct PaperTable: Sendable {
 
     public func paperValue(row: String, column: String) -> Double? {
         paperValues["\(row)|\(column)"]
+    }
+}
+
+/// Another paper whose printed values a table shows beside ours: the column's heading and what a
+/// cell it does not print says.
+public struct TableReference: Sendable, Equatable {
+    public let heading: String
+    public let missing: String
+
+    public init(heading: String, missing: String) {
+        self.heading = heading
+        self.missing = missing
     }
 }
 
@@ -178,12 +196,48 @@ public enum PaperTables {
         paper(shots: shots) + [frameStride(shots: shots)]
     }
 
-    /// The tables of a table set.
-    public static func tables(_ set: TableSet, shots: (small: Int, large: Int) = paperShots) -> [PaperTable] {
+    /// The tables of a table set, at a profile's few-shot sizes (the paper's tables take two;
+    /// the sequential ones none).
+    public static func tables(_ set: TableSet, shots: [Int]) -> [PaperTable] {
         switch set {
-        case .paper: return all(shots: shots)
+        case .paper: return all(shots: shots.count == 2 ? (shots[0], shots[1]) : paperShots)
         case .sequential: return sequential()
+        case .tallrec: return [tallrec(shots: shots)]
         }
+    }
+
+    // Issue 27, point 3: TALLRec's few-shot protocol (Bao et al., RecSys 2023) on MovieLens-100K,
+    // which is the paper's own protocol here (RecData builds TALLRec's split), at TALLRec's K.
+    // TALLRec's method is instruction tuning of an LLM with LoRA on the text prompt alone: on our
+    // backbone that is layout (c). TALLRec's values (its Table 1, "Movie", AUC; REFERENCE.md
+    // section 5) are LLaMA-7B's and its baselines', printed beside ours and labelled as theirs.
+    public static let tallrecShots = [16, 64, 256]
+    public static let tallrecTextRow = "(c) text only (TALLRec's method on MiniLM-L6)"
+    public static let tallrecIDRows = ["GRU4Rec", "SASRec", "GCN (LightGCN)", "GraphSAGE", "MF"]
+    public static let tallrecAudioRows = ["ATFLRec (a) separate adapters", "ATFLRec (b) one adapter on fused input"]
+    /// TALLRec Table 1 (Movie) at K = 16, 64, 256: its method and the two of its baselines that
+    /// are ours too (its "GRU" is GRU4Rec).
+    static let tallrecPrinted: [(row: String, values: [Double])] = [
+        (tallrecTextRow, [0.6724, 0.6748, 0.7198]), ("GRU4Rec", [0.4907, 0.4987, 0.5289]), ("SASRec", [0.5043, 0.5048, 0.5225]),
+    ]
+
+    /// Table T1: every model on the same K samples of TALLRec's split, seeds of the profile.
+    public static func tallrec(shots: [Int] = tallrecShots) -> PaperTable {
+        let models: [ModelKind] = [.gru4rec, .sasrec, .lightgcn, .graphsage, .mf]
+        var values: [String: Double] = [:]
+        if shots == tallrecShots {
+            for (row, printed) in tallrecPrinted { for (k, v) in zip(shots, printed) { values["\(row)|K=\(k)"] = v } }
+        }
+        var t = PaperTable(
+            id: "T1", title: "TALLRec's few-shot protocol on MovieLens-100K (test AUC; ours, issue 27)",
+            rows: zip(tallrecIDRows, models).map { label, m in TableAxis(label) { $0.model = m } }
+                + [TableAxis(tallrecTextRow) { $0.model = .atflrec; $0.lora.layout = .c },
+                   TableAxis(tallrecAudioRows[0]) { $0.model = .atflrec; $0.lora.layout = .a },
+                   TableAxis(tallrecAudioRows[1]) { $0.model = .atflrec; $0.lora.layout = .b }],
+            columns: shots.map { k in TableAxis("K=\(k)") { $0.data.shots = k } },
+            claimedBestRow: tallrecTextRow, paperValues: values, numerics: .exactFMA, datasets: ["ml100k"])
+        t.reference = TableReference(heading: "TALLRec (LLaMA-7B; its baselines)", missing: "not in TALLRec's table")
+        return t
     }
 
     // Issue 28's tables: MLLM-MSR (seeds/mllm-msr-summary.txt) adapted to audio, beside the

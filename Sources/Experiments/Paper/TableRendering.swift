@@ -84,6 +84,15 @@ public struct RenderedTable: Sendable {
     public var numerics = ""
     /// A study of ours (PaperTable.isStudy): no paper column; the mean run time instead.
     public var isStudy = false
+    /// Whose printed values the paper column holds, when not the ATFLRec paper's.
+    public var reference: TableReference? = nil
+    /// The paper's (or the reference's) values by "row|column" (PaperTable.paperValues), shown
+    /// beside cells that are not run yet too.
+    public var printedValues: [String: Double] = [:]
+
+    /// The heading of the second column of each K and what a cell without a printed value says.
+    var referenceHeading: String { reference?.heading ?? "paper" }
+    var referenceMissing: String { reference?.missing ?? Self.notInPaper }
 
     public static let notInPaper = "not in our copy of the paper"
 
@@ -193,16 +202,20 @@ public struct RenderedTable: Sendable {
     public func markdown() -> String {
         if let k = rankingK { return rankingMarkdown(k: k) }
         var out = "Table \(id) (\(dataset)): \(title)\n\n"
-        let second = isStudy ? "run time (mean over seeds)" : "paper"
+        let second = isStudy ? "run time (mean over seeds)" : referenceHeading
         out += "| | " + columns.flatMap { ["\($0) ours (mean ± sd)", "\($0) \(second)"] }.joined(separator: " | ") + " |\n"
         out += "|---|" + String(repeating: "---|", count: 2 * columns.count) + "\n"
         for row in rows {
             var line = "| \(row) |"
             for column in columns {
-                guard let c = cell(row, column) else { line += " not run yet | |"; continue }
+                guard let c = cell(row, column) else {
+                    let printed = isStudy ? nil : printedValues["\(row)|\(column)"]
+                    line += " not run yet |" + (printed.map { " \(Self.fixed($0, 4)) |" } ?? " |")
+                    continue
+                }
                 let p = c.sameRunsAs.map { "same runs as \($0)" } ?? Self.pText(c.pValue)
                 line += " \(Self.fixed(c.mean, 4)) ± \(Self.fixed(c.standardDeviation, 4)) (n=\(c.aucs.count)\(p.isEmpty ? "" : ", " + p)) |"
-                line += " \(isStudy ? ProgressLine.duration(c.meanWallSeconds) : c.paperValue.map { Self.fixed($0, 4) } ?? Self.notInPaper) |"
+                line += " \(isStudy ? ProgressLine.duration(c.meanWallSeconds) : c.paperValue.map { Self.fixed($0, 4) } ?? referenceMissing) |"
             }
             out += line + "\n"
         }
@@ -215,11 +228,14 @@ public struct RenderedTable: Sendable {
         let escape = Self.latexEscaped
         var out = "% Table \(id) (\(escape(dataset))): \(escape(title))\n"
         out += "\\begin{tabular}{l" + String(repeating: "rr", count: columns.count) + "}\n\\hline\n"
-        out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) \(isStudy ? "run time" : "paper")" }.joined(separator: " & ") + " \\\\\n\\hline\n"
+        out += " & " + columns.map { "\(escape($0)) ours & \(escape($0)) \(isStudy ? "run time" : escape(referenceHeading))" }.joined(separator: " & ") + " \\\\\n\\hline\n"
         for row in rows {
             var parts = [escape(row)]
             for column in columns {
-                guard let c = cell(row, column) else { parts += ["--", "--"]; continue }
+                guard let c = cell(row, column) else {
+                    parts += ["--", isStudy ? "--" : printedValues["\(row)|\(column)"].map { Self.fixed($0, 4) } ?? "--"]
+                    continue
+                }
                 parts.append("$\(Self.fixed(c.mean, 4)) \\pm \(Self.fixed(c.standardDeviation, 4))$")
                 parts.append(isStudy ? ProgressLine.duration(c.meanWallSeconds) : c.paperValue.map { Self.fixed($0, 4) } ?? "--")
             }
