@@ -30,6 +30,14 @@ public struct SequentialCase: Sendable, Equatable {
     public var negatives: [Int]
     /// The target's position in the user's positive sequence (0 = first positive).
     public var position: Int
+
+    public init(user: Int, history: [Int], target: Int, negatives: [Int], position: Int) {
+        self.user = user
+        self.history = history
+        self.target = target
+        self.negatives = negatives
+        self.position = position
+    }
 }
 
 public struct SequentialSplits: Sendable, Equatable {

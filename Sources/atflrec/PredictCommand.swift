@@ -7,12 +7,15 @@ import Foundation
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Score one (user, item) pair with a trained ATFLRec run.",
+        abstract: "Score one (user, item) pair with a trained ATFLRec or mllm-msr run.",
         discussion: """
-            The user's history is their latest data.historyLength interactions in the dataset (the \
-            history of their last sample followed by its target; liked = rated above 3), rendered \
-            into the instruction prompt with the item as target; the audio sequence is the liked \
-            history items and the item. Prints the probability that the user likes the item.
+            Few-shot runs: the user's history is their latest data.historyLength interactions in the \
+            dataset (the history of their last sample followed by its target; liked = rated above 3), \
+            rendered into the instruction prompt with the item as target; the audio sequence is the \
+            liked history items and the item. Sequential runs (data.protocol=sequential, ATFLRec or \
+            mllm-msr): the history is the user's latest positives (its test case's history and \
+            target, at most sequence.maxHistory; ATFLRec reads the last data.historyLength of them). \
+            Prints the probability that the user likes the item.
             """)
 
     @Option(name: .customLong("run"), help: "Run directory (holding config.json and best.h5).")
@@ -29,7 +32,16 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let opened = try TrainedRun(directory: URL(fileURLWithPath: runDirectory))
+            let directory = URL(fileURLWithPath: runDirectory)
+            let configFile = directory.appendingPathComponent(RunDirectory.configurationFile)
+            if FileManager.default.fileExists(atPath: configFile.path), try ConfigurationLoader.resolve(file: configFile.path).model == .mllmMSR {
+                let opened = try TrainedSequentialRun(directory: directory)
+                let (score, x, texts) = try opened.predict(user: user, item: item)
+                if showHistory { for h in x.history { print("  liked    \(h)\t\(texts[h] ?? "")") } }
+                print(String(format: "user %d, item %d (%@): P(like) = %.6f (%d history items)", user, item, texts[item] ?? "", score, x.history.count))
+                return
+            }
+            let opened = try TrainedRun(directory: directory)
             let (score, sample, tokens) = try opened.predict(user: user, item: item)
             if showHistory {
                 let liked = Set(sample.likedHistory)

@@ -80,6 +80,20 @@ struct SequentialTrainerTests {
         for file in ["best.h5", "checkpoint.h5"] { try FileManager.default.copyItem(at: first.appendingPathComponent(file), to: dir.appendingPathComponent(file)) }
         #expect(try TrainedSequentialRun(directory: dir, root: Fixtures.repositoryRoot).evaluate(split: "test").0 == a.predictions)
         #expect(try TrainedSequentialRun(directory: dir, root: Fixtures.repositoryRoot).evaluate(split: "validation").0.labels.count == 12 * 20)
+
+        // `atflrec predict`: the item after all of the user's positives, i.e. its test case's
+        // history and target (at most maxHistory); the scored case is the one a batch of one
+        // gives, and a user the protocol does not keep is named in one line.
+        let opened = try TrainedSequentialRun(directory: dir, root: Fixtures.repositoryRoot)
+        let test = opened.trainer.setup.splits.test[0], item = test.negatives[0]
+        let (score, x, texts) = try opened.predict(user: test.user, item: item)
+        #expect(x.user == test.user && x.target == item && x.negatives.isEmpty)
+        #expect(x.history == Array((test.history + [test.target]).suffix(c.sequence.maxHistory)))
+        #expect(score > 0 && score < 1 && texts[item] != nil)
+        #expect(score == 1 / (1 + Foundation.exp(-opened.trainer.scores([x])[0].positive)))
+        #expect(throws: ConfigurationError("user 999999: not a user of the sequential protocol on \(c.data.dataset) (fewer than \(c.sequence.minimumLength) positives, or unknown)")) {
+            _ = try opened.predict(user: 999_999, item: item)
+        }
     }
 
     /// ATFLRec (layout (b): audio and text through one adapter) in the same protocol: it is
@@ -109,6 +123,12 @@ struct SequentialTrainerTests {
         #expect(outcome.result.trainSampleIDs == Array(0..<(36 * 3)))
         // `atflrec eval` scores the protocol's candidates, not the few-shot test samples.
         #expect(try TrainedRun(directory: run.url, root: Fixtures.repositoryRoot).evaluate(split: "test").0 == p)
+        // `atflrec predict` reads the user's latest positives, all liked, the last historyLength.
+        let test = cases.test[0]
+        let latest = try setup.latestSample(user: test.user, target: 5)!
+        #expect(latest.history == Array((test.history + [test.target]).suffix(3)) && latest.likedHistory == latest.history && latest.target == 5)
+        let (score, _, _) = try TrainedRun(directory: run.url, root: Fixtures.repositoryRoot).predict(user: test.user, item: 5)
+        #expect(score > 0 && score < 1)
     }
 
     @Test func sequenceKeysAreReadInTheSequentialProtocolOnlyAndStoredOnlyThere() throws {

@@ -116,7 +116,14 @@ public final class ATFLRecSetup {
     /// The sample for `user` and a new `target` at the end of the data: the user's last
     /// data.historyLength interactions (the history of their latest sample followed by that
     /// sample's target), liked where rated > 3. Nil when the dataset has no sample of `user`.
-    public func latestSample(user: Int, target: Int) -> RecommendationSample? {
+    public func latestSample(user: Int, target: Int) throws -> RecommendationSample? {
+        // In the sequential protocol: the user's latest positives, all liked, as its cases read them.
+        if configuration.isSequential {
+            return SequentialProtocol.latestCase(try SequentialProtocol.splits(configuration, dataset: dataset), user: user, item: target,
+                                                 configuration).map {
+                SequentialProtocol.sample($0, id: -1, item: target, label: 0, historyLength: configuration.data.historyLength)
+            }
+        }
         let all = dataset.samples.train + dataset.samples.validation + dataset.samples.test
         guard let last = all.filter({ $0.user == user }).max(by: { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }) else { return nil }
         let history = Array((last.history + [last.target]).suffix(configuration.data.historyLength))

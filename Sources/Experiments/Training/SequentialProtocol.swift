@@ -50,8 +50,7 @@ public enum SequentialProtocol {
     /// (ATFLRec reads `data.historyLength`, as in the few-shot protocol; nil: the whole case).
     public static func samples(_ splits: SequentialSplits, _ c: ExperimentConfiguration, historyLength: Int?) -> RecommendationSplits {
         func sample(_ x: SequentialCase, id: Int, item: Int, label: Int) -> RecommendationSample {
-            let history = historyLength.map { Array(x.history.suffix($0)) } ?? x.history
-            return RecommendationSample(id: id, user: x.user, history: history, likedHistory: history, target: item, label: label)
+            Self.sample(x, id: id, item: item, label: label, historyLength: historyLength)
         }
         func candidates(_ cases: [SequentialCase]) -> [RecommendationSample] {
             cases.enumerated().flatMap { i, x in
@@ -65,6 +64,23 @@ public enum SequentialProtocol {
             trainingCandidates(x, in: splits, c).enumerated().map { j, item in sample(x, id: i * width + j, item: item, label: j == 0 ? 1 : 0) }
         }
         return RecommendationSplits(train: train, validation: candidates(validationCases(splits, c)), test: candidates(splits.test))
+    }
+
+    /// One candidate of a case as a labelled sample: the history (its last `historyLength`
+    /// items, nil: all of them), every item of it liked, and `item` as the target.
+    public static func sample(_ x: SequentialCase, id: Int, item: Int, label: Int, historyLength: Int?) -> RecommendationSample {
+        let history = historyLength.map { Array(x.history.suffix($0)) } ?? x.history
+        return RecommendationSample(id: id, user: x.user, history: history, likedHistory: history, target: item, label: label)
+    }
+
+    /// The case that scores `item` for `user` after all of the user's positives (`atflrec
+    /// predict` on a sequential run): the history is the user's latest `sequence.maxHistory`
+    /// positives, i.e. its test case's history followed by its test target; nil for a user the
+    /// protocol does not keep.
+    public static func latestCase(_ splits: SequentialSplits, user: Int, item: Int, _ c: ExperimentConfiguration) -> SequentialCase? {
+        guard let test = splits.test.first(where: { $0.user == user }) else { return nil }
+        return SequentialCase(user: user, history: Array((test.history + [test.target]).suffix(c.sequence.maxHistory)), target: item,
+                              negatives: [], position: test.position + 1)
     }
 
     /// HR@K, NDCG@K and the candidate AUC of test predictions in the protocol's layout: rows in

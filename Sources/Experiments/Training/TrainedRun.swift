@@ -51,7 +51,7 @@ public struct TrainedRun {
         guard setup.dataset.titles[item] != nil else {
             throw ConfigurationError("item \(item): not an item of dataset \(configuration.data.dataset)")
         }
-        guard let sample = setup.latestSample(user: user, target: item) else {
+        guard let sample = try setup.latestSample(user: user, target: item) else {
             throw ConfigurationError("user \(user): has no interactions in dataset \(configuration.data.dataset)")
         }
         let example = setup.example(sample)
@@ -86,5 +86,21 @@ public struct TrainedSequentialRun {
         }
         let p = trainer.predictions(cases)
         return (p, try TestEvaluation(p))
+    }
+
+    /// The like-probability of `item` for `user` after all of the user's positives
+    /// (SequentialProtocol.latestCase), with the case that was scored.
+    /// `texts` are the item texts the model read (title and summary), history first.
+    public func predict(user: Int, item: Int) throws -> (score: Double, case: SequentialCase, texts: [Int: String]) {
+        let setup = trainer.setup
+        guard setup.itemText[item] != nil else {
+            throw ConfigurationError("item \(item): not an item of dataset \(configuration.data.dataset)")
+        }
+        guard let x = SequentialProtocol.latestCase(setup.splits, user: user, item: item, configuration) else {
+            throw ConfigurationError("user \(user): not a user of the sequential protocol on \(configuration.data.dataset) (fewer than \(configuration.sequence.minimumLength) positives, or unknown)")
+        }
+        var texts: [Int: String] = [:]
+        for i in x.history + [item] { texts[i] = setup.itemText[i] }
+        return (1 / (1 + exp(-trainer.scores([x])[0].positive)), x, texts)
     }
 }
