@@ -1,4 +1,4 @@
-// Training loop shared by the four baselines: Adam (Optimizers target, PyTorch numerics, L2 weight
+// Training loop shared by the baselines (the paper's four and MF): Adam (Optimizers target, PyTorch numerics, L2 weight
 // decay added to the gradient as torch.optim.Adam) at a constant learning rate on mean BCE over
 // shuffled mini-batches of the K few-shot samples, validation AUC after every epoch, early stopping with patience, and the
 // parameters of the best validation epoch restored at the end (RecBole's trainer: valid_metric
