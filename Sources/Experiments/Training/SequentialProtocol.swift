@@ -49,19 +49,18 @@ public enum SequentialProtocol {
     /// is a positive, so `likedHistory` is the history; `historyLength` keeps the last that many
     /// (ATFLRec reads `data.historyLength`, as in the few-shot protocol; nil: the whole case).
     public static func samples(_ splits: SequentialSplits, _ c: ExperimentConfiguration, historyLength: Int?) -> RecommendationSplits {
-        func sample(_ x: SequentialCase, id: Int, item: Int, label: Int) -> RecommendationSample {
-            Self.sample(x, id: id, item: item, label: label, historyLength: historyLength)
-        }
         func candidates(_ cases: [SequentialCase]) -> [RecommendationSample] {
             cases.enumerated().flatMap { i, x in
                 ([x.target] + x.negatives).enumerated().map { j, item in
-                    sample(x, id: i * (c.sequence.negatives + 1) + j, item: item, label: j == 0 ? 1 : 0)
+                    Self.sample(x, id: i * (c.sequence.negatives + 1) + j, item: item, label: j == 0 ? 1 : 0, historyLength: historyLength)
                 }
             }
         }
         let width = c.sequence.trainNegatives + 1
         let train = splits.train.enumerated().flatMap { i, x in
-            trainingCandidates(x, in: splits, c).enumerated().map { j, item in sample(x, id: i * width + j, item: item, label: j == 0 ? 1 : 0) }
+            trainingCandidates(x, in: splits, c).enumerated().map { j, item in
+                Self.sample(x, id: i * width + j, item: item, label: j == 0 ? 1 : 0, historyLength: historyLength)
+            }
         }
         return RecommendationSplits(train: train, validation: candidates(validationCases(splits, c)), test: candidates(splits.test))
     }
